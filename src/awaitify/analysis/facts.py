@@ -1,0 +1,215 @@
+"""The per-file fact record: everything the project phase, the rules and the codemods read.
+
+One pass over a file produces a :class:`FileFacts`. It depends only on the file's bytes
+(and the target version), never on its path, so the cache can key it by content hash and
+share it across paths and git commits. Names are resolved through the file's own imports
+(``from asyncio import run as r; r(x)`` is recorded as ``asyncio.run``); relative imports
+keep their leading dots (``..db.SessionLocal``) and become absolute in the project phase,
+which knows the module's name.
+
+Rows are plain tuples (NamedTuples at the top level) because this record crosses process
+boundaries and the cache for every file of a large codebase: ``marshal`` moves plain tuples
+ten times faster than ``pickle`` moves objects. Call rows, the most numerous, stay plain
+tuples and are read by unpacking or through the ``C_*`` indices below.
+"""
+
+from __future__ import annotations
+
+import marshal
+from typing import NamedTuple, TypeAlias
+
+#: Bumped whenever the layout below changes; part of every cache key.
+FACTS_VERSION = 1
+
+# -- how a call's result is used (call row field ``ctx``) ---------------------------------
+CTX_EXPR = 0  # an expression statement: the result is dropped
+CTX_AWAIT = 1  # ``await f()``
+CTX_RETURN = 2  # ``return f()`` / ``lambda: f()``
+CTX_ASSIGN = 3  # ``x = f()``, ``x: T = f()``, ``x += f()``, walrus
+CTX_ARG = 4  # an argument of another call (row field ``parent``)
+CTX_ATTR = 5  # ``f().x`` / ``f()[0]`` / ``f().m()``
+CTX_OPERAND = 6  # arithmetic, comparison, f-string, unary +/-/~
+CTX_TEST = 7  # ``if f():``, ``while``, ``assert``, ``not``, ``and``/``or``
+CTX_ITER = 8  # ``for x in f()`` / comprehension source
+CTX_WITH = 9  # ``with f():``
+CTX_ASYNC_WITH = 10  # ``async with f():``
+CTX_YIELD = 11  # ``yield f()``
+CTX_CONTAINER = 12  # an element of a list/tuple/set/dict display
+CTX_ASYNC_ITER = 13  # ``async for x in f()``
+CTX_OTHER = 14  # anything else (default values, slices, decorators, ...)
+
+CTX_NAMES = (
+    "expr", "await", "return", "assign", "arg", "attr", "operand", "test", "iter",
+    "with", "async-with", "yield", "container", "async-iter", "other",
+)  # fmt: skip
+
+# -- call row flags ------------------------------------------------------------------------
+CALL_IN_LAMBDA = 1  # inside a lambda: not executed by the enclosing function's body
+CALL_IN_MAIN = 2  # inside ``if __name__ == "__main__":``
+CALL_IN_DECORATOR = 4  # a decorator expression: runs at definition time
+CALL_IN_DEFAULT = 8  # a parameter default: runs at definition time
+CALL_STARRED_ARGS = 16  # the call has ``*args`` or ``**kwargs``
+
+# -- function flags --------------------------------------------------------------------------
+FN_PROPERTY = 1
+FN_STATICMETHOD = 2
+FN_CLASSMETHOD = 4
+FN_GENERATOR = 8  # has ``yield`` in its own body: an (async) generator, not a coroutine
+FN_ABSTRACT = 16
+FN_STUB = 32  # body is only docstring / ``pass`` / ``...`` / ``raise NotImplementedError``
+FN_OVERLOAD = 64
+FN_IN_MAIN = 128  # defined inside ``if __name__ == "__main__":``
+FN_HAS_AWAIT = 256  # its own body awaits (or uses ``async for`` / ``async with``)
+
+# A call row: (scope, callee, line, col, end_line, end_col, ctx, parent, flags, args)
+#   scope   index of the innermost enclosing function in ``FileFacts.functions``, -1 = module
+#   callee  dotted name resolved through the file's imports ("" when the callee is not a
+#           name: ``f()()``, ``a[0]()``); a call on a call result keeps ``()``:
+#           ``asyncio.get_event_loop().run_until_complete``, ``super().save``
+#   parent  index of the call this one is an argument of (``ctx == CTX_ARG``), else -1
+#   args    resolved dotted names of the positional arguments ("" for non-names)
+CallRow: TypeAlias = tuple[int, str, int, int, int, int, int, int, int, tuple[str, ...]]
+C_SCOPE, C_CALLEE, C_LINE, C_COL, C_END_LINE, C_END_COL, C_CTX, C_PARENT, C_FLAGS, C_ARGS = range(10)
+
+
+class Function(NamedTuple):
+    """A ``def`` or ``async def`` (methods and nested functions included)."""
+
+    qualname: str  # ``Class.method``, ``outer.inner``
+    name: str
+    is_async: bool
+    line: int  # the line of the ``def`` (or ``async``) keyword, not of a decorator
+    col: int
+    end_line: int
+    class_index: int  # index in ``FileFacts.classes`` when a method, else -1
+    parent: int  # index of the enclosing function when nested, else -1
+    decorators: tuple[str, ...]  # resolved dotted names (the callee for ``@d(...)``)
+    params: tuple[tuple[str, str], ...]  # (name, resolved annotation or "")
+    returns: str  # resolved return annotation or ""
+    flags: int
+
+
+class Class(NamedTuple):
+    qualname: str
+    name: str
+    line: int
+    col: int
+    end_line: int
+    bases: tuple[str, ...]  # resolved dotted names
+    decorators: tuple[str, ...]
+    parent: int  # index of the enclosing class, -1
+    scope: int  # index of the enclosing function, -1
+
+
+class Import(NamedTuple):
+    local: str  # the name bound in the file (``np`` for ``import numpy as np``)
+    target: str  # ``numpy``; ``asyncio.run``; ``..db.SessionLocal`` (relative keeps dots)
+    line: int
+    scope: int  # enclosing function, -1 at module level
+    is_from: bool
+
+
+class Assign(NamedTuple):
+    """``x = f(...)``, ``self.x = y``, ``x: T = ...`` — the seeds of receiver inference."""
+
+    scope: int  # enclosing function, -1 at module level
+    class_index: int  # enclosing class body (class attributes), -1 elsewhere
+    target: str  # ``x`` or ``self.x``
+    call: str  # resolved callee when the value is a call (or an awaited call), else ""
+    name: str  # resolved dotted name when the value is a plain name, else ""
+    annotation: str  # resolved annotation when annotated, else ""
+    line: int
+
+
+class With(NamedTuple):
+    scope: int
+    is_async: bool
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    call: int  # index of the context expression's call row, -1 when not a call
+    expr: str  # resolved dotted name of the context expression (its callee for a call)
+    target: str  # the ``as`` name, "" when none
+
+
+class SyntaxProblem(NamedTuple):
+    message: str  # as CPython reports it
+    line: int
+    col: int  # 1-based, as CPython reports it
+    end_line: int
+    end_col: int
+    code_line: str
+
+
+class FileFacts(NamedTuple):
+    lines: int
+    syntax_error: SyntaxProblem | None  # ASY001
+    newer_syntax: SyntaxProblem | None  # ASY002 (against the configured target version)
+    salvaged: bool  # facts come from the parts of a broken file that parse
+    degraded: str  # why facts are partial ("" when complete)
+    functions: tuple[Function, ...]
+    classes: tuple[Class, ...]
+    imports: tuple[Import, ...]
+    calls: tuple[CallRow, ...]
+    assigns: tuple[Assign, ...]
+    withs: tuple[With, ...]
+    bridges: tuple[tuple[int, str], ...]  # (call index, bridge kind)
+    suppressions: tuple[tuple[int, str], ...]  # (line, "ASY100,ASY201" or "" for all)
+
+    @property
+    def async_functions(self) -> int:
+        return sum(1 for f in self.functions if f.is_async)
+
+    @property
+    def sync_functions(self) -> int:
+        return sum(1 for f in self.functions if not f.is_async)
+
+    def asyncio_run_calls(self) -> int:
+        return sum(1 for _, kind in self.bridges if kind == "asyncio.run")
+
+
+def dump_facts(facts: FileFacts) -> bytes:
+    """Serialise for the cache and the process pool (plain tuples only)."""
+    return marshal.dumps(
+        (
+            facts.lines,
+            tuple(facts.syntax_error) if facts.syntax_error else None,
+            tuple(facts.newer_syntax) if facts.newer_syntax else None,
+            facts.salvaged,
+            facts.degraded,
+            tuple(tuple(f) for f in facts.functions),
+            tuple(tuple(c) for c in facts.classes),
+            tuple(tuple(i) for i in facts.imports),
+            facts.calls,
+            tuple(tuple(a) for a in facts.assigns),
+            tuple(tuple(w) for w in facts.withs),
+            facts.bridges,
+            facts.suppressions,
+        )
+    )
+
+
+def load_facts(blob: bytes) -> FileFacts:
+    """Inverse of :func:`dump_facts`; raises ``ValueError`` on a damaged blob."""
+    try:
+        raw = marshal.loads(blob)
+        (lines, syn, newer, salvaged, degraded, fns, classes, imports, calls, assigns,
+         withs, bridges, supp) = raw  # fmt: skip
+        return FileFacts(
+            lines,
+            SyntaxProblem(*syn) if syn else None,
+            SyntaxProblem(*newer) if newer else None,
+            salvaged,
+            degraded,
+            tuple(map(Function._make, fns)),
+            tuple(map(Class._make, classes)),
+            tuple(map(Import._make, imports)),
+            calls,
+            tuple(map(Assign._make, assigns)),
+            tuple(map(With._make, withs)),
+            bridges,
+            supp,
+        )
+    except (EOFError, TypeError, ValueError) as exc:
+        raise ValueError(f"damaged facts record: {exc}") from exc

@@ -1,0 +1,122 @@
+"""Layers (SPEC §4) of files and classes, and the priority of a finding."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+import pathspec
+
+from awaitify.config import Config
+from awaitify.model import Category, Priority
+
+_TEST_FILE = re.compile(r"^(test_.*|.*_test|conftest)\.pyi?$")
+_SEGMENTS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("migration", frozenset({"alembic", "migrations"})),
+    ("api", frozenset({"api", "apis", "routers", "routes", "endpoints", "views"})),
+    ("worker", frozenset({"workers", "worker", "tasks"})),
+    ("repository", frozenset({"repositories", "repository", "repo", "repos", "dao", "crud"})),
+    ("service", frozenset({"services"})),
+    ("model", frozenset({"models"})),
+    ("schema", frozenset({"schemas"})),
+    ("util", frozenset({"utils", "util", "helpers", "common"})),
+    ("script", frozenset({"scripts", "bin"})),
+)
+_FILES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("api", re.compile(r"^(routers?|routes|endpoints|views)\.py$")),
+    ("worker", re.compile(r"^(tasks|celery.*|worker)\.py$")),
+    ("repository", re.compile(r"^(repository|repositories|.*_repository|.*_repo|dao|crud)\.py$")),
+    ("service", re.compile(r"^(service|services|.*_service)\.py$")),
+    ("model", re.compile(r"^models?\.py$")),
+    ("schema", re.compile(r"^schemas?\.py$")),
+    ("util", re.compile(r"^(utils?|helpers?|common)\.py$")),
+    ("script", re.compile(r"^manage\.py$")),
+)
+_CLASS_LAYERS = (
+    ("repository", re.compile(r"(Repository|Repo|DAO|Dao|CRUD|Crud)$")),
+    ("service", re.compile(r"Service$")),
+)
+_TOKEN = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
+def default_layer(path: str) -> str:
+    """Layer of a ``/``-separated path by the built-in rules, first match wins."""
+    parts = path.split("/")
+    name = parts[-1]
+    dirs = parts[:-1]
+    if _TEST_FILE.match(name) or any(d in ("tests", "test", "testing") for d in dirs):
+        return "test"
+    for layer, segments in _SEGMENTS:
+        if any(d in segments for d in dirs):
+            return layer
+        for file_layer, pattern in _FILES:
+            if file_layer == layer and pattern.match(name):
+                return layer
+        if layer == "worker" and any(d.startswith("celery") for d in dirs):
+            return layer
+    return "other"
+
+
+class LayerMap:
+    """Layers for the files of one run: config globs first, then the built-in rules."""
+
+    def __init__(self, config: Config) -> None:
+        self.root = str(config.root)
+        self.overrides = [
+            (layer, pathspec.GitIgnoreSpec.from_lines(globs)) for layer, globs in config.layers
+        ]
+
+    def layer_of(self, relpath: str) -> str:
+        """``relpath`` is relative to the config root, "/"-separated."""
+        for layer, spec in self.overrides:
+            if spec.match_file(relpath):
+                return layer
+        return default_layer(relpath)
+
+
+def class_layer(class_name: str, file_layer: str) -> str:
+    if file_layer in ("test", "migration"):
+        return file_layer
+    for layer, pattern in _CLASS_LAYERS:
+        if pattern.search(class_name):
+            return layer
+    return file_layer
+
+
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for chunk in re.split(r"[^A-Za-z0-9]+", text):
+        out.extend(t.lower() for t in _TOKEN.findall(chunk))
+    return tuple(out)
+
+
+def in_critical_domain(texts: Sequence[str], domains: Sequence[str]) -> bool:
+    """True when a path segment, module or class name has a word that starts with a domain.
+
+    Words are split on punctuation and camelCase, so ``payment_gateway.py``, ``PaymentService``
+    and ``billing/`` match ``payment``/``billing`` while ``subtenant_id`` does not match
+    ``tenant`` and ``spayment`` matches nothing.
+    """
+    for text in texts:
+        for token in _tokens(text):
+            for domain in domains:
+                if token.startswith(domain):
+                    return True
+    return False
+
+
+_WORK_LAYERS = frozenset({"service", "repository", "api", "worker"})
+
+
+def priority_of(
+    category: Category, layer: str, critical_texts: Sequence[str], config: Config
+) -> Priority:
+    if category in (Category.DEFECT, Category.SYNTAX):
+        return Priority.HIGH
+    if in_critical_domain(critical_texts, config.critical_domains):
+        return Priority.HIGH
+    if category is Category.STANDARDIZE and layer in _WORK_LAYERS:
+        return Priority.MEDIUM
+    return Priority.LOW

@@ -1,0 +1,97 @@
+"""The project view: every module of the run with its facts, name and layer.
+
+Built once per run from the per-file facts; the call graph, colour propagation and the
+rules all read it. Module names are the file's path relative to the project root with
+``/`` → ``.``; :meth:`ProjectView.find_module` also matches an import by the longest unique
+suffix, so ``app.services.billing`` finds ``src/app/services/billing.py`` whatever the
+layout (``src/``, namespace packages, a scan of a sub-folder).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from awaitify.analysis.facts import FileFacts
+from awaitify.analysis.layers import LayerMap, class_layer
+from awaitify.config import Config
+
+
+@dataclass(eq=False)
+class Module:
+    path: str  # display path (relative to the current directory, "/")
+    abspath: str
+    relpath: str  # relative to the project root, "/"
+    name: str  # dotted, from ``relpath``
+    is_package: bool  # an ``__init__.py``
+    layer: str
+    facts: FileFacts
+    digest: bytes = b""
+
+    def class_layer(self, class_index: int) -> str:
+        if class_index < 0:
+            return self.layer
+        return class_layer(self.facts.classes[class_index].name, self.layer)
+
+
+def module_name(relpath: str) -> tuple[str, bool]:
+    stem = relpath[:-4] if relpath.endswith(".pyi") else relpath.removesuffix(".py")
+    parts = [p for p in stem.split("/") if p not in ("", ".")]
+    is_package = bool(parts) and parts[-1] == "__init__"
+    if is_package:
+        parts.pop()
+    return ".".join(parts), is_package
+
+
+@dataclass
+class ProjectView:
+    config: Config
+    modules: list[Module]
+    _by_suffix: dict[str, Module | None] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        index: dict[str, Module | None] = {}
+        implemented = {m.name for m in self.modules if not m.path.endswith(".pyi")}
+        for m in self.modules:
+            if m.path.endswith(".pyi") and m.name in implemented:
+                continue  # the stub's implementation is the module that runs
+            parts = m.name.split(".") if m.name else []
+            for i in range(len(parts)):
+                suffix = ".".join(parts[i:])
+                if suffix in index and index[suffix] is not m:
+                    index[suffix] = None  # ambiguous: never guess
+                else:
+                    index[suffix] = m
+        self._by_suffix = index
+
+    @cached_property
+    def by_path(self) -> dict[str, Module]:
+        return {m.path: m for m in self.modules}
+
+    def find_module(self, dotted: str) -> Module | None:
+        """The module an absolute dotted import names, if it is part of the project."""
+        return self._by_suffix.get(dotted)
+
+    def iter_modules(self) -> Iterator[Module]:
+        return iter(self.modules)
+
+
+def build_project(
+    config: Config,
+    entries: Sequence[tuple[str, str, FileFacts, bytes]],
+) -> ProjectView:
+    """``entries``: (display path, absolute path, facts, content digest) per file."""
+    layers = LayerMap(config)
+    root = str(config.root)
+    modules = []
+    for display, abspath, facts, digest in entries:
+        rel = os.path.relpath(abspath, root).replace(os.sep, "/")
+        if rel.startswith("../"):
+            rel = display.lstrip("/")
+        name, is_package = module_name(rel)
+        modules.append(
+            Module(display, abspath, rel, name, is_package, layers.layer_of(rel), facts, digest)
+        )
+    return ProjectView(config, modules)

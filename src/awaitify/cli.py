@@ -1,0 +1,126 @@
+"""Command line: argv → options → one command module → exit code.
+
+Every command lives in ``awaitify.commands.<name>`` with ``run(args) -> int``; this module
+only parses arguments and turns user errors into one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from awaitify import __version__
+from awaitify.errors import UsageError
+
+SCAN_FORMATS = ("text", "json", "markdown", "sarif", "github", "html")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _paths(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", default=["."], metavar="PATHS", help="files or folders (default: .)")
+    p.add_argument("--config", metavar="FILE", help="a pyproject.toml to read [tool.awaitify] from")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write .awaitify/")
+    p.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: all cores)")
+    p.add_argument("--target-version", metavar="PY3X", help="py38..py314 (overrides the config)")
+    p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+
+
+def _output(p: argparse.ArgumentParser, formats: Sequence[str], default: str = "text") -> None:
+    p.add_argument("--format", choices=formats, default=default, help=f"output format (default: {default})")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="awaitify",
+        description="Take a codebase caught between sync and async all the way to async, safely.",
+    )
+    parser.add_argument("--version", action="version", version=f"awaitify {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("scan", help="inventory and findings")
+    _paths(p)
+    _output(p, SCAN_FORMATS)
+    p.add_argument("--select", metavar="CODES", help="comma-separated codes or prefixes")
+    p.add_argument("--ignore", metavar="CODES", help="comma-separated codes or prefixes")
+    p.add_argument("--record", action="store_true", help="store this run's summary for `history`")
+
+    p = sub.add_parser("check", help="CI gate: exit 1 on new findings")
+    _paths(p)
+    _output(p, ("text", "json", "sarif", "github"))
+    p.add_argument("--select", metavar="CODES", help="comma-separated codes or prefixes")
+    p.add_argument("--ignore", metavar="CODES", help="comma-separated codes or prefixes")
+    p.add_argument("--baseline", metavar="FILE", help="only findings not in FILE fail")
+    p.add_argument("--write-baseline", metavar="FILE", help="write the current findings to FILE")
+    p.add_argument("--min-priority", choices=("low", "medium", "high"), default="low")
+    p.add_argument(
+        "--fail-on-regression",
+        action="store_true",
+        help="also fail when async adoption went down against the baseline",
+    )
+
+    p = sub.add_parser("syntax", help="Phase 1: every file that does not parse")
+    _paths(p)
+    _output(p, ("text", "json", "markdown"))
+    p.add_argument("--blame", action="store_true", help="find the commit that broke each file")
+
+    p = sub.add_parser("plan", help="ordered migration plan from the call graph")
+    _paths(p)
+    _output(p, ("text", "markdown", "json"))
+
+    p = sub.add_parser("migrate", help="convert code to async (dry run unless --apply)")
+    p.add_argument("selectors", nargs="*", metavar="SELECTOR")
+    p.add_argument("--layer", metavar="LAYER", help="every finding of a layer, e.g. repository")
+    p.add_argument("--rule", metavar="CODE", help="every finding of a rule, e.g. ASY202")
+    p.add_argument("--apply", action="store_true", help="write the changes")
+    p.add_argument("--allow-dirty", action="store_true", help="allow files with uncommitted changes")
+    p.add_argument("--format", choices=("diff", "json"), default="diff")
+    p.add_argument("--config", metavar="FILE")
+    p.add_argument("--no-cache", action="store_true")
+    p.add_argument("--jobs", "-j", type=int, metavar="N")
+    p.add_argument("--target-version", metavar="PY3X")
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--root", metavar="DIR", default=".", help="the project to analyse (default: .)")
+
+    p = sub.add_parser("rules", help="list the rules, or explain one")
+    p.add_argument("code", nargs="?", metavar="CODE")
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+
+    p = sub.add_parser("history", help="metrics per recorded run or per git commit")
+    p.add_argument("paths", nargs="*", default=["."], metavar="PATHS")
+    p.add_argument("--git", metavar="REV-RANGE", help="one row per commit of `git rev-list RANGE`")
+    p.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    p.add_argument("-o", "--output", metavar="FILE")
+    p.add_argument("--config", metavar="FILE")
+    p.add_argument("--no-cache", action="store_true")
+    p.add_argument("--jobs", "-j", type=int, metavar="N")
+    p.add_argument("--target-version", metavar="PY3X")
+    p.add_argument("--no-progress", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help(sys.stderr)
+            return 2
+        module = importlib.import_module(f"awaitify.commands.{args.command}")
+        code: int = module.run(args)
+        return code
+    except UsageError as exc:
+        print(f"awaitify: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("awaitify: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,23 @@
+"""``awaitify scan``: inventory + findings in any format."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from awaitify.api import scan
+from awaitify.commands.common import config_from_args, emit, scan_options, warn
+from awaitify.report import render
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    result = scan(args.paths, config, scan_options(args))
+    for note in result.notes:
+        warn(note)
+    if args.record:
+        from awaitify.history import record_run
+
+        record_run(config, result)
+    emit(render(args.format, result, color=args.output is None and sys.stdout.isatty()), args.output)
+    return 0

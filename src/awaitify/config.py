@@ -1,0 +1,243 @@
+"""``[tool.awaitify]`` from the nearest ``pyproject.toml``, validated, plus CLI overrides.
+
+The table is looked for at or above the deepest common directory of the scanned paths, and
+the search stops at a directory holding ``.git``. An unknown key or a value of the wrong
+type is a :class:`ConfigError` naming the key and the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from awaitify.errors import ConfigError, UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+LAYERS = (
+    "test", "migration", "api", "worker", "repository", "service", "model", "schema",
+    "util", "script", "other",
+)  # fmt: skip
+
+DEFAULT_CRITICAL_DOMAINS = (
+    "auth", "security", "billing", "payment", "invoice", "identity", "permission", "tenant",
+)  # fmt: skip
+
+_TARGET = re.compile(r"^py3(\d{1,2})$")
+_CODE = re.compile(r"^ASY\d{0,3}$")
+
+
+@dataclass(frozen=True)
+class Boundaries:
+    """What counts as an accepted sync→async boundary, beyond the built-in ones."""
+
+    task_decorators: tuple[str, ...] = ()  # extra Celery-like task decorators (dotted)
+    adapter_classes: tuple[str, ...] = ("*Adapter", "*Bridge")  # class-name globs
+    entry_points: tuple[str, ...] = ("main",)  # function names that are entry points
+    sync_hooks: tuple[str, ...] = ()  # sync framework hooks (qualname globs) never converted
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path  # directory of the pyproject.toml that configured us, else the common dir
+    source: Path | None = None  # that pyproject.toml
+    include: tuple[str, ...] = ("*.py", "*.pyi")
+    exclude: tuple[str, ...] = ()
+    respect_gitignore: bool = True
+    target_version: tuple[int, int] | None = None
+    select: tuple[str, ...] = ()  # empty: all rules
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    layers: tuple[tuple[str, tuple[str, ...]], ...] = ()  # layer -> globs, before defaults
+    critical_domains: tuple[str, ...] = DEFAULT_CRITICAL_DOMAINS
+    boundaries: Boundaries = field(default_factory=Boundaries)
+    endpoints: str = "mixed"  # "async": every sync handler is ASY203
+    blocking_apis: tuple[str, ...] = ()
+    async_apis: tuple[str, ...] = ()
+    session_factories: tuple[tuple[str, str], ...] = ()  # sync factory -> async twin
+    pytest_marker: str = "asyncio"  # or "anyio"
+    asyncio_mode: str = ""  # "auto" / "strict"; "" = read from the project's pytest config
+    team_capacity: int = 20  # functions a team converts per week, for ``plan``
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / ".awaitify"
+
+    def digest(self) -> str:
+        """A hash of every setting that changes results (part of the result-cache key)."""
+        payload = {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}
+        payload.pop("root")
+        payload.pop("source")
+        return hashlib.blake2b(
+            json.dumps(payload, sort_keys=True).encode(), digest_size=16
+        ).hexdigest()
+
+    def with_overrides(self, **changes: Any) -> Config:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Boundaries):
+        return {f.name: list(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def parse_target(value: str, where: str) -> tuple[int, int]:
+    m = _TARGET.match(value)
+    if not m or not 8 <= int(m.group(1)) <= 14:
+        raise ConfigError(f"{where}: target-version must be one of py38..py314, got {value!r}")
+    return (3, int(m.group(1)))
+
+
+def common_dir(paths: Sequence[Path]) -> Path:
+    resolved = [p.resolve() for p in paths]
+    dirs = [p if p.is_dir() else p.parent for p in resolved]
+    return Path(os.path.commonpath([str(d) for d in dirs])) if dirs else Path.cwd().resolve()
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml with a ``[tool.awaitify]`` table, at or above ``start``."""
+    for directory in (start, *start.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+                raise ConfigError(f"{candidate}: cannot read: {exc}") from exc
+            if isinstance(data.get("tool"), dict) and "awaitify" in data["tool"]:
+                return candidate
+        if (directory / ".git").exists():
+            break
+    return None
+
+
+def load_config(paths: Sequence[Path], config_file: Path | None = None) -> Config:
+    start = common_dir(paths)
+    source = config_file or find_pyproject(start)
+    if source is None:
+        return Config(root=start)
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise UsageError(f"config file not found: {source}") from exc
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{source}: cannot read: {exc}") from exc
+    table = data.get("tool", {}).get("awaitify", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: [tool.awaitify] must be a table")
+    project_python = data.get("project", {}).get("requires-python")
+    return from_table(table, source, project_python)
+
+
+def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: '{key}' must be a list of strings")
+    return tuple(value)
+
+
+def _codes(value: Any, key: str, where: str) -> tuple[str, ...]:
+    codes = _strings(value, key, where)
+    for code in codes:
+        if not _CODE.match(code):
+            raise ConfigError(f"{where}: '{key}' has {code!r}, which is not a rule code (ASYnnn)")
+    return codes
+
+
+def _table(value: Any, key: str, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: '{key}' must be a table")
+    return value
+
+
+def _requires_python_target(spec: Any) -> tuple[int, int] | None:
+    if not isinstance(spec, str):
+        return None
+    m = re.search(r">=\s*3\.(\d+)", spec)
+    return (3, int(m.group(1))) if m else None
+
+
+def from_table(table: Mapping[str, Any], source: Path, requires_python: Any = None) -> Config:
+    where = str(source)
+    cfg: dict[str, Any] = {"root": source.parent.resolve(), "source": source}
+    inferred_target = _requires_python_target(requires_python)
+    if inferred_target:
+        cfg["target_version"] = inferred_target
+    for key, value in table.items():
+        if key in ("include", "exclude", "critical-domains", "blocking-apis", "async-apis"):
+            cfg[key.replace("-", "_")] = _strings(value, key, where)
+        elif key in ("select", "ignore"):
+            cfg[key] = _codes(value, key, where)
+        elif key == "respect-gitignore":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: 'respect-gitignore' must be true or false")
+            cfg["respect_gitignore"] = value
+        elif key == "target-version":
+            if not isinstance(value, str):
+                raise ConfigError(f"{where}: 'target-version' must be a string like \"py310\"")
+            cfg["target_version"] = parse_target(value, where)
+        elif key == "per-file-ignores":
+            rows = _table(value, key, where)
+            cfg["per_file_ignores"] = tuple(
+                (glob, _codes(codes, f"per-file-ignores.{glob}", where))
+                for glob, codes in rows.items()
+            )
+        elif key == "layers":
+            rows = _table(value, key, where)
+            for layer in rows:
+                if layer not in LAYERS:
+                    raise ConfigError(
+                        f"{where}: 'layers.{layer}' is not a layer (one of {', '.join(LAYERS)})"
+                    )
+            cfg["layers"] = tuple(
+                (layer, _strings(globs, f"layers.{layer}", where)) for layer, globs in rows.items()
+            )
+        elif key == "boundaries":
+            rows = _table(value, key, where)
+            known = {f.name.replace("_", "-"): f.name for f in fields(Boundaries)}
+            values: dict[str, tuple[str, ...]] = {}
+            for sub, sub_value in rows.items():
+                if sub not in known:
+                    raise ConfigError(
+                        f"{where}: unknown key 'boundaries.{sub}' (known: {', '.join(known)})"
+                    )
+                values[known[sub]] = _strings(sub_value, f"boundaries.{sub}", where)
+            cfg["boundaries"] = Boundaries(**values)
+        elif key == "endpoints":
+            if value not in ("async", "mixed"):
+                raise ConfigError(f"{where}: 'endpoints' must be \"async\" or \"mixed\"")
+            cfg["endpoints"] = value
+        elif key == "session-factories":
+            rows = _table(value, key, where)
+            for sync_name, async_name in rows.items():
+                if not isinstance(async_name, str):
+                    raise ConfigError(f"{where}: 'session-factories.{sync_name}' must be a string")
+            cfg["session_factories"] = tuple(sorted(rows.items()))
+        elif key == "pytest-marker":
+            if value not in ("asyncio", "anyio"):
+                raise ConfigError(f"{where}: 'pytest-marker' must be \"asyncio\" or \"anyio\"")
+            cfg["pytest_marker"] = value
+        elif key == "asyncio-mode":
+            if value not in ("auto", "strict"):
+                raise ConfigError(f"{where}: 'asyncio-mode' must be \"auto\" or \"strict\"")
+            cfg["asyncio_mode"] = value
+        elif key == "team-capacity":
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"{where}: 'team-capacity' must be a positive integer")
+            cfg["team_capacity"] = value
+        else:
+            raise ConfigError(f"{where}: unknown key '{key}' in [tool.awaitify]")
+    return Config(**cfg)

@@ -1,0 +1,247 @@
+"""``.awaitify/cache.sqlite``: facts by content hash, a stat index, results and run history.
+
+* ``facts``: one row per distinct file content (key = hash of the bytes, the tool and
+  facts versions and the target version), shared by every path and every git commit
+  that has those bytes.
+* ``files``: path → (size, mtime, inode, content hash), so a run where nothing changed
+  never reads a file.
+* ``results``: the project-phase result for an exact set of (path, content) pairs and a
+  config, so an unchanged tree skips the project phase too.
+* ``runs``: recorded summaries for ``history``.
+
+Deleting the folder loses nothing but time. A corrupt or locked database is moved aside
+and rebuilt with a warning; every write is a short transaction in WAL mode, so two runs
+on the same tree at once wait for each other instead of corrupting the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+_BATCH = 500
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS facts (key BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ino INTEGER, digest BLOB
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS results (key BLOB PRIMARY KEY, data BLOB NOT NULL, used REAL);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, commit_sha TEXT, date TEXT NOT NULL,
+    subject TEXT, summary TEXT NOT NULL
+);
+"""
+
+
+class CacheUnavailable(Exception):
+    pass
+
+
+class Cache:
+    """One open cache. Use :func:`open_cache`; every method may be called on a disabled cache."""
+
+    def __init__(self, conn: sqlite3.Connection | None, path: Path | None) -> None:
+        self.conn = conn
+        self.path = path
+        self.warnings: list[str] = []
+
+    @property
+    def enabled(self) -> bool:
+        return self.conn is not None
+
+    # -- facts -------------------------------------------------------------------------
+    def get_facts(self, keys: Iterable[bytes]) -> dict[bytes, bytes]:
+        if self.conn is None:
+            return {}
+        out: dict[bytes, bytes] = {}
+        key_list = list(keys)
+        for i in range(0, len(key_list), _BATCH):
+            chunk = key_list[i : i + _BATCH]
+            marks = ",".join("?" * len(chunk))
+            rows = self._read(f"SELECT key, data FROM facts WHERE key IN ({marks})", chunk)
+            out.update(rows)
+        return out
+
+    def put_facts(self, rows: Iterable[tuple[bytes, bytes]]) -> None:
+        self._write("INSERT OR REPLACE INTO facts (key, data) VALUES (?, ?)", rows)
+
+    # -- stat index --------------------------------------------------------------------
+    def get_stats(self) -> dict[str, tuple[int, int, int, bytes]]:
+        if self.conn is None:
+            return {}
+        return {
+            p: (s, m, i, d)
+            for p, s, m, i, d in self._read("SELECT path, size, mtime_ns, ino, digest FROM files")
+        }
+
+    def put_stats(self, rows: Iterable[tuple[str, int, int, int, bytes]]) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO files (path, size, mtime_ns, ino, digest) VALUES (?,?,?,?,?)",
+            rows,
+        )
+
+    # -- results -----------------------------------------------------------------------
+    def get_result(self, key: bytes) -> bytes | None:
+        if self.conn is None:
+            return None
+        rows = self._read("SELECT data FROM results WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def put_result(self, key: bytes, data: bytes, keep: int = 8) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO results (key, data, used) VALUES (?, ?, ?)",
+            [(key, data, time.time())],
+        )
+        self._execute(
+            "DELETE FROM results WHERE key NOT IN "
+            "(SELECT key FROM results ORDER BY used DESC LIMIT ?)",
+            (keep,),
+        )
+
+    # -- runs --------------------------------------------------------------------------
+    def add_run(self, commit: str | None, date: str, subject: str | None, summary: str) -> None:
+        self._write(
+            "INSERT INTO runs (commit_sha, date, subject, summary) VALUES (?, ?, ?, ?)",
+            [(commit, date, subject, summary)],
+        )
+
+    def runs(self) -> list[tuple[str | None, str, str | None, str]]:
+        if self.conn is None:
+            return []
+        return [
+            (c, d, s, m)
+            for c, d, s, m in self._read(
+                "SELECT commit_sha, date, subject, summary FROM runs ORDER BY id"
+            )
+        ]
+
+    # -- plumbing ----------------------------------------------------------------------
+    def _read(self, sql: str, params: Iterable[object] = ()) -> list[tuple[object, ...]]:
+        assert self.conn is not None
+        try:
+            return list(self.conn.execute(sql, tuple(params)))
+        except sqlite3.DatabaseError as exc:
+            self._disable(f"cache read failed ({exc}); continuing without the cache")
+            return []
+
+    def _write(self, sql: str, rows: Iterable[tuple[object, ...]]) -> None:
+        if self.conn is None:
+            return
+        rows = list(rows)
+        if not rows:
+            return
+        try:
+            with self.conn:
+                self.conn.executemany(sql, rows)
+        except sqlite3.OperationalError as exc:
+            # locked for longer than the busy timeout: the results are still right
+            self.warnings.append(f"cache not updated ({exc})")
+        except sqlite3.DatabaseError as exc:
+            self._disable(f"cache write failed ({exc}); continuing without the cache")
+
+    def _execute(self, sql: str, params: tuple[object, ...]) -> None:
+        if self.conn is None:
+            return
+        try:
+            with self.conn:
+                self.conn.execute(sql, params)
+        except sqlite3.DatabaseError as exc:
+            self.warnings.append(f"cache not updated ({exc})")
+
+    def _disable(self, message: str) -> None:
+        self.warnings.append(message)
+        with contextlib.suppress(sqlite3.Error):
+            if self.conn is not None:
+                self.conn.close()
+        self.conn = None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.close()
+            self.conn = None
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None)
+    conn.isolation_level = "DEFERRED"
+    conn.execute("PRAGMA busy_timeout = 30000")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    if not mode:
+        raise sqlite3.DatabaseError("cannot set journal mode")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    with conn:
+        conn.executescript(_SCHEMA)
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    if row is None:
+        with conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+    elif row[0] != str(SCHEMA_VERSION):
+        raise sqlite3.DatabaseError(f"cache schema {row[0]} is not {SCHEMA_VERSION}")
+    # a quick integrity probe: a corrupt file usually fails here
+    conn.execute("SELECT count(*) FROM meta").fetchone()
+    return conn
+
+
+def _ensure_dir(directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    ignore = directory / ".gitignore"
+    if not ignore.exists():
+        with contextlib.suppress(OSError):
+            ignore.write_text("# created by awaitify: the cache is not part of the project\n*\n")
+
+
+def open_cache(directory: Path, enabled: bool = True) -> Cache:
+    """Open (creating if need be) the cache; a broken one is moved aside and rebuilt."""
+    if not enabled:
+        return Cache(None, None)
+    path = directory / "cache.sqlite"
+    warnings: list[str] = []
+    try:
+        _ensure_dir(directory)
+    except OSError as exc:
+        cache = Cache(None, None)
+        cache.warnings.append(f"cannot create {directory} ({exc.strerror}); running without cache")
+        return cache
+    for attempt in range(2):
+        try:
+            conn = _connect(path)
+            cache = Cache(conn, path)
+            cache.warnings.extend(warnings)
+            return cache
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                cache = Cache(None, None)
+                cache.warnings.append(f"cache is locked ({exc}); running without it")
+                return cache
+            error: Exception = exc
+        except sqlite3.DatabaseError as exc:
+            error = exc
+        if attempt == 0:
+            warnings.append(f"cache {path} was unusable ({error}); rebuilt it")
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(OSError):
+                    os.replace(f"{path}{suffix}", f"{path}{suffix}.broken")
+    cache = Cache(None, None)
+    cache.warnings.extend(warnings)
+    cache.warnings.append("cache could not be rebuilt; running without it")
+    return cache
+
+
+@contextlib.contextmanager
+def cache_session(directory: Path, enabled: bool = True) -> Iterator[Cache]:
+    cache = open_cache(directory, enabled)
+    try:
+        yield cache
+    finally:
+        cache.close()
