@@ -650,6 +650,25 @@ class Resolver:
         return target + dot + rest if rest else target
 
 
+def _local_names(ex: Extractor) -> dict[int, set[str]]:
+    """Parameters and assigned names per function: they shadow the module's imports."""
+    names: dict[int, set[str]] = {}
+    for i, fn in enumerate(ex.functions):
+        names[i] = {p.lstrip("*") for p, _ in fn[9]}
+    for scope, _, target, *_ in ex.assigns:
+        if scope >= 0 and "." not in target:
+            names[scope].add(target)
+    return names
+
+
+def _shadowed(head: str, scope: int, ex: Extractor, names: dict[int, set[str]]) -> bool:
+    while scope >= 0:
+        if head in names[scope]:
+            return True
+        scope = ex.functions[scope][7]
+    return False
+
+
 def extract_module(tree: ast.Module) -> tuple[
     tuple[Function, ...],
     tuple[Class, ...],
@@ -666,11 +685,12 @@ def extract_module(tree: ast.Module) -> tuple[
     aliases = resolve.aliases
     calls: list[CallRow] = []
     bridges: list[tuple[int, str]] = []
+    shadowing = _local_names(ex)
     for index, row in enumerate(ex.calls):
         callee = row[1]
         if callee:
             head = callee.partition(".")[0]
-            if head in aliases or "()" in head:
+            if (head in aliases or "()" in head) and not _shadowed(head, row[0], ex, shadowing):
                 callee = resolve(callee)
         args = row[9]
         row[9] = tuple(resolve(a) if a else a for a in args)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from awaitify.analysis.facts import FileFacts
 from awaitify.analysis.project import ProjectView
 from awaitify.model import (
     Category,
+    ClassStats,
     FileRow,
     Finding,
     LayerStats,
@@ -27,6 +29,8 @@ def build_inventory(
     rows: list[FileRow] = []
     layers: dict[str, list[int]] = {}
     bridge_kinds: Counter[str] = Counter()
+    named = _named_symbols(findings)
+    class_stats: dict[str, list[int]] = {}
     for m in project.modules:
         facts = m.facts
         n_async = facts.async_functions
@@ -51,10 +55,21 @@ def build_inventory(
                 asyncio_run_calls=facts.asyncio_run_calls(),
             )
         )
-        stats = layers.setdefault(m.layer, [0, 0, 0])
+        work, standardize = named.get(m.path, (set(), Counter()))
+        n_sync_io = sum(1 for fn in facts.functions if not fn.is_async and fn.qualname in work)
+        stats = layers.setdefault(m.layer, [0, 0, 0, 0])
         stats[0] += 1
         stats[1] += n_async
         stats[2] += n_sync
+        stats[3] += n_sync_io
+        for index, open_work in _class_work(facts, standardize).items():
+            cstats = class_stats.setdefault(m.class_layer(index), [0, 0, 0])
+            has_async = any(fn.is_async for fn in facts.functions if fn.class_index == index)
+            cstats[0] += 1
+            if has_async or open_work:
+                cstats[1] += 1
+                if not open_work:
+                    cstats[2] += 1
     rows.sort(key=lambda r: r.path)
     by_code = Counter(f.code for f in findings)
     by_priority = Counter(f.priority.value for f in findings)
@@ -72,5 +87,46 @@ def build_inventory(
         findings_by_priority={p.value: by_priority.get(p.value, 0) for p in Priority},
         by_layer={k: LayerStats(*v) for k, v in sorted(layers.items())},
         bridges_by_kind=dict(sorted(bridge_kinds.items())),
+        sync_io_functions=sum(v[3] for v in layers.values()),
+        classes_by_layer={k: ClassStats(*v) for k, v in sorted(class_stats.items())},
     )
     return summary, tuple(rows)
+
+
+def _named_symbols(
+    findings: Sequence[Finding],
+) -> dict[str, tuple[set[str], Counter[str]]]:
+    """Per path: symbols named by defect/standardize findings, and ASY2xx counts per symbol.
+
+    The first set decides which sync functions are I/O functions (async adoption); the
+    counter decides which classes still have standardization work.
+    """
+    out: dict[str, tuple[set[str], Counter[str]]] = {}
+    for f in findings:
+        if not f.symbol or f.category not in (Category.DEFECT, Category.STANDARDIZE):
+            continue
+        work, standardize = out.setdefault(f.path, (set(), Counter()))
+        work.add(f.symbol)
+        if f.category is Category.STANDARDIZE:
+            standardize[f.symbol] += 1
+    return out
+
+
+def _class_work(facts: FileFacts, standardize: Counter[str]) -> dict[int, int]:
+    """Open ASY2xx findings per class index, for every class of the file (0 when none).
+
+    A finding belongs to the class of the method it names, or of the method a nested
+    function named by it lives in.
+    """
+    work = dict.fromkeys(range(len(facts.classes)), 0)
+    if not standardize:
+        return work
+    functions = facts.functions
+    by_name = {fn.qualname: fn for fn in functions}
+    for symbol, count in standardize.items():
+        fn = by_name.get(symbol)
+        while fn is not None and fn.class_index < 0 and fn.parent >= 0:
+            fn = functions[fn.parent]
+        if fn is not None and fn.class_index >= 0:
+            work[fn.class_index] += count
+    return work

@@ -13,10 +13,15 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from awaitify.analysis.facts import FileFacts
 from awaitify.analysis.layers import LayerMap, class_layer
 from awaitify.config import Config
+
+if TYPE_CHECKING:
+    from awaitify.analysis.callgraph import CallGraph
+    from awaitify.analysis.color import Colors
 
 
 @dataclass(eq=False)
@@ -76,6 +81,19 @@ class ProjectView:
 
     def iter_modules(self) -> Iterator[Module]:
         return iter(self.modules)
+
+    @cached_property
+    def graph(self) -> CallGraph:
+        """The resolved call graph, built on first use (rules that need it share it)."""
+        from awaitify.analysis.callgraph import CallGraph
+
+        return CallGraph(self)
+
+    @cached_property
+    def colors(self) -> Colors:
+        from awaitify.analysis.color import Colors
+
+        return Colors(self.graph)
 
 
 def build_project(

@@ -71,10 +71,13 @@ class _Ignores:
         )
         self.respect_gitignore = config.respect_gitignore
 
-    def excluded_by_config(self, abspath: str, is_dir: bool) -> bool:
+    def excluded_by_config(self, abspath: str, is_dir: bool, base: str | None = None) -> bool:
+        """``exclude`` patterns are relative to the config root; ``base`` replaces the root
+        below a folder the user named explicitly although it is excluded (as ruff does for
+        explicit paths), so that root-anchored patterns do not hide what was asked for."""
         if self.exclude is None:
             return False
-        rel = os.path.relpath(abspath, self.config_root).replace(os.sep, "/")
+        rel = os.path.relpath(abspath, base or self.config_root).replace(os.sep, "/")
         if rel.startswith("../"):
             return False
         return bool(self.exclude.match_file(rel + "/" if is_dir else rel))
@@ -133,7 +136,7 @@ def discover(paths: Iterable[Path], config: Config, cwd: str | None = None) -> D
     def wanted(name: str) -> bool:
         return any(fnmatch.fnmatchcase(name, pat) for pat in include)
 
-    def walk(directory: str, specs: list[tuple[str, pathspec.PathSpec]]) -> None:
+    def walk(directory: str, specs: list[tuple[str, pathspec.PathSpec]], base: str | None) -> None:
         if ignores.respect_gitignore:
             local = _read_ignore(os.path.join(directory, ".gitignore"))
             if local:
@@ -156,13 +159,13 @@ def discover(paths: Iterable[Path], config: Config, cwd: str | None = None) -> D
                     continue
                 if os.path.exists(os.path.join(path, "pyvenv.cfg")):
                     continue  # a virtualenv, whatever its name
-                if ignores.excluded_by_config(path, True) or (
+                if ignores.excluded_by_config(path, True, base) or (
                     specs and ignores.ignored(specs, path, True)
                 ):
                     continue
-                walk(path, specs)
+                walk(path, specs, base)
             elif is_file and wanted(name):
-                if ignores.excluded_by_config(path, False) or (
+                if ignores.excluded_by_config(path, False, base) or (
                     specs and ignores.ignored(specs, path, False)
                 ):
                     continue
@@ -172,7 +175,8 @@ def discover(paths: Iterable[Path], config: Config, cwd: str | None = None) -> D
         abspath = os.path.abspath(p)
         if os.path.isdir(abspath):
             specs = _initial_specs(abspath) if ignores.respect_gitignore else []
-            walk(abspath, specs)
+            base = abspath if ignores.excluded_by_config(abspath, True) else None
+            walk(abspath, specs, base)
         elif os.path.isfile(abspath):
             found.setdefault(abspath, SourceFile(abspath, display_path(abspath, cwd)))
         elif os.path.lexists(abspath):

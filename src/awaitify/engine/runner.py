@@ -173,12 +173,16 @@ def run_files(
             new_stats.append((path, *stat, digest))
             if is_new:
                 new_facts.append((facts_key(digest, salt), blob))
-    wanted = {facts_key(d, salt): p for p, d in digests.items() if p not in blobs}
+    wanted: dict[bytes, list[str]] = {}  # identical files (empty __init__.py) share a key
+    for p, d in digests.items():
+        if p not in blobs:
+            wanted.setdefault(facts_key(d, salt), []).append(p)
     if wanted:
         found = cache.get_facts(wanted)
         for key, blob in found.items():
-            blobs[wanted[key]] = blob
-        missing = [p for k, p in wanted.items() if k not in found]
+            for p in wanted[key]:
+                blobs[p] = blob
+        missing = [p for k, paths in wanted.items() if k not in found for p in paths]
         if missing:  # the index pointed at facts that are gone: analyse again
             for path, digest, stat, blob, is_new in _run_pending(
                 missing, cache, salt, target, jobs, None

@@ -1,0 +1,263 @@
+"""What awaitify knows about third-party and standard-library APIs.
+
+* blocking functions (``time.sleep``) and blocking methods of known types
+  (``requests.Session.get``, a sync SQLAlchemy ``Session.query``);
+* coroutine functions and coroutine methods (``asyncio.sleep``, ``AsyncSession.execute``);
+* constructors and factories, so the type of ``db`` in ``with SessionLocal() as db`` or of
+  ``self.http = httpx.Client()`` is known;
+* bridges and off-loop wrappers.
+
+Types are canonical dotted names. Aliases of the same class (``sqlalchemy.orm.Session``,
+``sqlalchemy.orm.session.Session``) map to one name through :data:`TYPE_ALIASES`.
+"""
+
+from __future__ import annotations
+
+# -- types ------------------------------------------------------------------------------
+SYNC_SESSION = "sqlalchemy.orm.Session"
+ASYNC_SESSION = "sqlalchemy.ext.asyncio.AsyncSession"
+
+TYPE_ALIASES: dict[str, str] = {
+    "sqlalchemy.orm.session.Session": SYNC_SESSION,
+    "sqlalchemy.orm.scoping.scoped_session": SYNC_SESSION,
+    "sqlalchemy.orm.scoped_session": SYNC_SESSION,
+    "sqlmodel.Session": SYNC_SESSION,
+    "sqlmodel.orm.session.Session": SYNC_SESSION,
+    "flask_sqlalchemy.SQLAlchemy.session": SYNC_SESSION,
+    "sqlalchemy.ext.asyncio.session.AsyncSession": ASYNC_SESSION,
+    "sqlalchemy.ext.asyncio.async_scoped_session": ASYNC_SESSION,
+    "sqlmodel.ext.asyncio.session.AsyncSession": ASYNC_SESSION,
+    "redis.StrictRedis": "redis.Redis",
+    "redis.client.Redis": "redis.Redis",
+    "redis.client.StrictRedis": "redis.Redis",
+    "redis.asyncio.client.Redis": "redis.asyncio.Redis",
+    "redis.asyncio.StrictRedis": "redis.asyncio.Redis",
+    "requests.sessions.Session": "requests.Session",
+    "httpx._client.Client": "httpx.Client",
+    "httpx._client.AsyncClient": "httpx.AsyncClient",
+    "sqlalchemy.engine.base.Engine": "sqlalchemy.engine.Engine",
+    "sqlalchemy.Engine": "sqlalchemy.engine.Engine",
+    "sqlalchemy.engine.base.Connection": "sqlalchemy.engine.Connection",
+    "sqlalchemy.Connection": "sqlalchemy.engine.Connection",
+    "pathlib.PosixPath": "pathlib.Path",
+    "pathlib.WindowsPath": "pathlib.Path",
+    "http.client.HTTPSConnection": "http.client.HTTPConnection",
+    "threading.RLock": "threading.Lock",
+    "threading.Semaphore": "threading.Lock",
+    "threading.BoundedSemaphore": "threading.Lock",
+    "socket.SocketType": "socket.socket",
+    "psycopg2.extensions.connection": "psycopg2.connection",
+    "psycopg2.extensions.cursor": "psycopg2.cursor",
+}
+
+#: calling this produces an instance of the type (constructors and factory functions)
+CONSTRUCTS: dict[str, str] = {
+    "requests.Session": "requests.Session",
+    "requests.session": "requests.Session",
+    "httpx.Client": "httpx.Client",
+    "httpx.AsyncClient": "httpx.AsyncClient",
+    "redis.Redis": "redis.Redis",
+    "redis.from_url": "redis.Redis",
+    "redis.Redis.from_url": "redis.Redis",
+    "redis.asyncio.Redis": "redis.asyncio.Redis",
+    "redis.asyncio.from_url": "redis.asyncio.Redis",
+    "redis.asyncio.Redis.from_url": "redis.asyncio.Redis",
+    "sqlite3.connect": "sqlite3.Connection",
+    "psycopg2.connect": "psycopg2.connection",
+    "pymysql.connect": "pymysql.connection",
+    "MySQLdb.connect": "pymysql.connection",
+    "socket.socket": "socket.socket",
+    "socket.create_connection": "socket.socket",
+    "threading.Lock": "threading.Lock",
+    "pathlib.Path": "pathlib.Path",
+    "subprocess.Popen": "subprocess.Popen",
+    "http.client.HTTPConnection": "http.client.HTTPConnection",
+    "urllib3.PoolManager": "urllib3.PoolManager",
+    "smtplib.SMTP": "smtplib.SMTP",
+    "smtplib.SMTP_SSL": "smtplib.SMTP",
+    "ftplib.FTP": "ftplib.FTP",
+    "sqlalchemy.create_engine": "sqlalchemy.engine.Engine",
+    "sqlalchemy.engine.create_engine": "sqlalchemy.engine.Engine",
+    "sqlalchemy.ext.asyncio.create_async_engine": "sqlalchemy.ext.asyncio.AsyncEngine",
+    "sqlalchemy.orm.Session": SYNC_SESSION,
+    "sqlalchemy.orm.scoped_session": SYNC_SESSION,
+    "sqlmodel.Session": SYNC_SESSION,
+    "sqlalchemy.ext.asyncio.AsyncSession": ASYNC_SESSION,
+}
+
+#: calling this produces a *factory*: calling the factory produces the type
+FACTORIES: dict[str, str] = {
+    "sqlalchemy.orm.sessionmaker": SYNC_SESSION,
+    "sqlalchemy.orm.session.sessionmaker": SYNC_SESSION,
+    "sqlalchemy.ext.asyncio.async_sessionmaker": ASYNC_SESSION,
+    "sqlalchemy.orm.scoped_session": SYNC_SESSION,
+}
+
+#: (type, method) → type of the result
+METHOD_RETURNS: dict[tuple[str, str], str] = {
+    ("sqlite3.Connection", "cursor"): "sqlite3.Cursor",
+    ("psycopg2.connection", "cursor"): "psycopg2.cursor",
+    ("pymysql.connection", "cursor"): "pymysql.cursor",
+    ("sqlalchemy.engine.Engine", "connect"): "sqlalchemy.engine.Connection",
+    ("sqlalchemy.engine.Engine", "begin"): "sqlalchemy.engine.Connection",
+    ("socket.socket", "accept"): "socket.socket",
+}
+
+# -- blocking ---------------------------------------------------------------------------
+_HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
+
+BLOCKING_FUNCTIONS: frozenset[str] = frozenset(
+    {
+        "time.sleep",
+        *(f"requests.{v}" for v in _HTTP_VERBS),
+        *(f"httpx.{v}" for v in (*_HTTP_VERBS, "stream")),
+        "urllib.request.urlopen",
+        "urllib.request.urlretrieve",
+        "subprocess.run",
+        "subprocess.call",
+        "subprocess.check_call",
+        "subprocess.check_output",
+        "subprocess.getoutput",
+        "subprocess.getstatusoutput",
+        "os.system",
+        "os.popen",
+        "os.wait",
+        "os.waitpid",
+        "input",
+        "open",
+        "io.open",
+        "sqlite3.connect",
+        "psycopg2.connect",
+        "pymysql.connect",
+        "MySQLdb.connect",
+        "socket.create_connection",
+        "socket.getaddrinfo",
+        "socket.gethostbyname",
+        "redis.Redis.from_url",
+        "smtplib.SMTP",
+        "smtplib.SMTP_SSL",
+    }
+)
+
+_SESSION_METHODS = frozenset(
+    {"query", "execute", "scalars", "scalar", "get", "add", "add_all", "commit", "flush",
+     "refresh", "delete", "rollback", "merge", "close", "get_one", "connection"}
+)  # fmt: skip
+_DBAPI_CONNECTION = frozenset({"execute", "executemany", "executescript", "commit", "rollback", "close"})
+_DBAPI_CURSOR = frozenset({"execute", "executemany", "fetchone", "fetchall", "fetchmany", "callproc"})
+_REDIS_COMMANDS = frozenset(
+    {"get", "set", "setex", "setnx", "getset", "delete", "exists", "expire", "expireat", "ttl",
+     "incr", "incrby", "decr", "decrby", "hget", "hset", "hgetall", "hdel", "hmset", "hmget",
+     "hincrby", "hkeys", "hvals", "hexists", "lpush", "rpush", "lpop", "rpop", "blpop", "brpop",
+     "lrange", "llen", "ltrim", "sadd", "srem", "smembers", "sismember", "scard", "zadd",
+     "zrange", "zrangebyscore", "zrem", "zscore", "zincrby", "zcard", "publish", "keys", "scan",
+     "scan_iter", "mget", "mset", "flushdb", "flushall", "ping", "eval", "evalsha", "xadd",
+     "xread", "xreadgroup", "xack", "getdel", "unlink", "persist", "rename", "type", "info"}
+)  # fmt: skip
+
+BLOCKING_METHODS: dict[str, frozenset[str]] = {
+    "requests.Session": frozenset({*_HTTP_VERBS, "send"}),
+    "httpx.Client": frozenset({*_HTTP_VERBS, "send", "stream"}),
+    SYNC_SESSION: _SESSION_METHODS,
+    "sqlalchemy.engine.Engine": frozenset({"connect", "begin", "execute", "dispose"}),
+    "sqlalchemy.engine.Connection": frozenset({"execute", "scalar", "scalars", "commit", "rollback", "exec_driver_sql"}),
+    "sqlite3.Connection": _DBAPI_CONNECTION,
+    "sqlite3.Cursor": _DBAPI_CURSOR,
+    "psycopg2.connection": _DBAPI_CONNECTION,
+    "psycopg2.cursor": _DBAPI_CURSOR,
+    "pymysql.connection": _DBAPI_CONNECTION,
+    "pymysql.cursor": _DBAPI_CURSOR,
+    "socket.socket": frozenset({"connect", "recv", "recv_into", "recvfrom", "send", "sendall", "sendto", "accept"}),
+    "threading.Lock": frozenset({"acquire"}),
+    "pathlib.Path": frozenset({"read_text", "read_bytes", "write_text", "write_bytes"}),
+    "subprocess.Popen": frozenset({"wait", "communicate"}),
+    "http.client.HTTPConnection": frozenset({"request", "getresponse", "connect"}),
+    "urllib3.PoolManager": frozenset({"request", "urlopen"}),
+    "smtplib.SMTP": frozenset({"sendmail", "send_message", "login", "connect", "starttls", "quit"}),
+    "ftplib.FTP": frozenset({"login", "retrbinary", "storbinary", "retrlines", "cwd", "nlst"}),
+    "redis.Redis": _REDIS_COMMANDS,
+}  # fmt: skip
+
+# -- coroutines ---------------------------------------------------------------------------
+ASYNC_FUNCTIONS: frozenset[str] = frozenset(
+    {
+        "asyncio.sleep",
+        "asyncio.wait_for",
+        "asyncio.wait",
+        "asyncio.to_thread",
+        "asyncio.open_connection",
+        "asyncio.start_server",
+        "asyncio.create_subprocess_exec",
+        "asyncio.create_subprocess_shell",
+        "anyio.sleep",
+        "anyio.to_thread.run_sync",
+        "anyio.open_file",
+        "trio.sleep",
+        "aiofiles.open",
+    }
+)
+_ASYNC_SESSION_METHODS = frozenset(
+    {"execute", "scalars", "scalar", "get", "commit", "flush", "refresh", "delete",
+     "rollback", "merge", "close", "stream", "stream_scalars", "get_one", "run_sync"}
+)  # fmt: skip
+ASYNC_METHODS: dict[str, frozenset[str]] = {
+    ASYNC_SESSION: _ASYNC_SESSION_METHODS,
+    "httpx.AsyncClient": frozenset({*_HTTP_VERBS, "send", "aclose"}),
+    "redis.asyncio.Redis": _REDIS_COMMANDS | {"close", "aclose"},
+    "sqlalchemy.ext.asyncio.AsyncEngine": frozenset({"dispose"}),
+}  # fmt: skip
+
+# -- bridges and wrappers ------------------------------------------------------------------
+#: sync code entering async code (ASY103/ASY206/ASY3xx)
+BRIDGES = frozenset({"asyncio.run", "asgiref.sync.async_to_sync", "anyio.run", "trio.run"})
+BRIDGE_METHODS = frozenset({"run_until_complete"})
+
+#: run a function object off the event loop: a function passed here is not called here
+OFFLOAD_FUNCTIONS = frozenset(
+    {
+        "asyncio.to_thread",
+        "anyio.to_thread.run_sync",
+        "asgiref.sync.sync_to_async",
+        "starlette.concurrency.run_in_threadpool",
+        "fastapi.concurrency.run_in_threadpool",
+        "trio.to_thread.run_sync",
+    }
+)
+OFFLOAD_METHODS = frozenset({"run_in_executor", "async_add_executor_job", "async_add_job"})
+
+#: accept a coroutine (so passing one is not "dropping" it)
+TASK_FUNCTIONS = frozenset(
+    {
+        "asyncio.create_task",
+        "asyncio.ensure_future",
+        "asyncio.gather",
+        "asyncio.wait",
+        "asyncio.wait_for",
+        "asyncio.shield",
+        "asyncio.run",
+        "asyncio.run_coroutine_threadsafe",
+        "asyncio.as_completed",
+        "asyncio.timeout",
+        "anyio.run",
+        "trio.run",
+    }
+)
+DANGLING_TASK_FUNCTIONS = frozenset({"asyncio.create_task", "asyncio.ensure_future"})
+
+
+def canonical_type(name: str) -> str:
+    return TYPE_ALIASES.get(name, name)
+
+
+def blocking_method(type_name: str, method: str, extra: frozenset[str] = frozenset()) -> bool:
+    if f"{type_name}.{method}" in extra:
+        return True
+    methods = BLOCKING_METHODS.get(type_name)
+    return methods is not None and method in methods
+
+
+def async_method(type_name: str, method: str, extra: frozenset[str] = frozenset()) -> bool:
+    if f"{type_name}.{method}" in extra:
+        return True
+    methods = ASYNC_METHODS.get(type_name)
+    return methods is not None and method in methods

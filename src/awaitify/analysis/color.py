@@ -1,0 +1,90 @@
+"""Colour propagation: which sync functions block, and which run a bridge, transitively.
+
+A sync function is *blocking* when its body calls a known blocking API, or calls a sync
+project function that is blocking. It *bridges* when its body runs ``asyncio.run`` (or
+another bridge), directly or through sync project functions. Both propagate backwards
+over the call graph breadth-first from the seeds, so the chain recorded for every
+function is a shortest one: ``open_ticket → notify → requests.post``.
+
+Async functions stop the propagation: calling one does not run its body.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from functools import cached_property
+
+from awaitify.analysis.callgraph import KIND_BLOCKING, KIND_BRIDGE, CallGraph, Site
+from awaitify.analysis.facts import C_FLAGS, CALL_IN_LAMBDA
+from awaitify.analysis.resolve import FuncRef
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a function has a colour: the first hop of its chain."""
+
+    site: Site  # the call in this function's body
+    via: FuncRef | None  # the project callee it goes through, None for a direct API call
+
+
+class Colors:
+    def __init__(self, graph: CallGraph) -> None:
+        self.graph = graph
+
+    @cached_property
+    def blocking(self) -> dict[FuncRef, Reason]:
+        return self._propagate(KIND_BLOCKING)
+
+    @cached_property
+    def bridging(self) -> dict[FuncRef, Reason]:
+        return self._propagate(KIND_BRIDGE)
+
+    def _propagate(self, kind: int) -> dict[FuncRef, Reason]:
+        graph = self.graph
+        found: dict[FuncRef, Reason] = {}
+        queue: deque[FuncRef] = deque()
+        for fn in graph.functions:
+            if fn.fn.is_async or not graph.runs_body_when_called(fn):
+                continue
+            for site in graph.body_sites(fn):
+                if site.kind == kind:
+                    found[fn] = Reason(site, None)
+                    queue.append(fn)
+                    break
+        while queue:
+            callee = queue.popleft()
+            for site in graph.callers.get(callee, ()):
+                scope = site.scope
+                if scope < 0:
+                    continue
+                caller = FuncRef(site.module, scope)
+                if caller in found or caller.fn.is_async:
+                    continue
+                if not graph.runs_body_when_called(caller):
+                    continue
+                if site.module.facts.calls[site.row][C_FLAGS] & CALL_IN_LAMBDA:
+                    continue
+                found[caller] = Reason(site, callee)
+                queue.append(caller)
+        return found
+
+    def chain(self, fn: FuncRef, kind: int) -> list[str]:
+        """``[fn, callee, ..., api]`` labels, following the recorded first hops."""
+        table = self.blocking if kind == KIND_BLOCKING else self.bridging
+        out = [fn.label]
+        seen = {fn}
+        current: FuncRef | None = fn
+        while current is not None:
+            reason = table.get(current)
+            if reason is None:
+                break
+            if reason.via is None:
+                out.append(reason.site.api or str(reason.site.target))
+                break
+            current = reason.via
+            if current in seen:
+                break
+            seen.add(current)
+            out.append(current.label)
+        return out

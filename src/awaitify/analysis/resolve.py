@@ -1,0 +1,482 @@
+"""Resolve names across the project: calls to functions, methods and classes, and types.
+
+Given a call row's callee (already resolved through the file's imports by the per-file
+pass), :meth:`Resolver.call_target` answers with a :class:`FuncRef` (a project function),
+a :class:`ClassRef` (a project class being instantiated) or an external dotted name
+(``requests.get``, ``sqlalchemy.orm.Session.query``), or ``None`` when it cannot know.
+
+Receiver types come from parameter annotations (``db: Session``), assignments in the
+function (``x = X(...)``, ``with SessionLocal() as db``), ``self.x = X(...)`` /
+``self.x = param`` / class-level annotations anywhere in the class and its project bases,
+module-level variables, and factories (``SessionLocal = sessionmaker(...)``). Dynamic
+dispatch, ``getattr`` and callbacks stay unknown: nothing is guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from awaitify.analysis import apis
+from awaitify.analysis.facts import Assign, Function
+from awaitify.analysis.project import Module, ProjectView
+
+
+@dataclass(frozen=True, slots=True)
+class FuncRef:
+    module: Module
+    index: int
+
+    @property
+    def fn(self) -> Function:
+        return self.module.facts.functions[self.index]
+
+    @property
+    def label(self) -> str:
+        return self.fn.qualname
+
+
+@dataclass(frozen=True, slots=True)
+class ClassRef:
+    module: Module
+    index: int
+
+    @property
+    def name(self) -> str:
+        return self.module.facts.classes[self.index].qualname
+
+
+@dataclass(frozen=True, slots=True)
+class Factory:
+    """A callable that produces instances of ``produces`` (``sessionmaker(...)``)."""
+
+    produces: str
+
+
+TypeRef = ClassRef | str | Factory  # a project class, an external type, or a factory
+Target = FuncRef | ClassRef | str
+
+
+@dataclass
+class _ModuleIndex:
+    top_functions: dict[str, int]
+    top_classes: dict[str, int]
+    methods: dict[int, dict[str, int]]  # class index -> name -> function index
+    nested: dict[int, dict[str, int]]  # function index -> name -> nested function index
+    assigns_by_scope: dict[int, list[int]]  # scope -> indices into facts.assigns
+    imported: dict[str, str]  # local name -> absolute dotted (relative imports resolved)
+    class_attrs: dict[int, list[Assign]]  # class index -> ``x: T = ...`` in the class body
+    self_attrs: dict[int, list[Assign]]  # class index -> ``self.x = ...`` in its methods
+    _locals: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    def local_names(self, scope: int, module: Module) -> frozenset[str]:
+        """Parameters and assigned names of one function (-1: module-level assignments)."""
+        found = self._locals.get(scope)
+        if found is None:
+            facts = module.facts
+            rows = [facts.assigns[i] for i in self.assigns_by_scope.get(scope, ())]
+            names = {a.target for a in rows if "." not in a.target and a.class_index < 0}
+            if scope >= 0:
+                names.update(p.lstrip("*") for p, _ in facts.functions[scope].params)
+            found = frozenset(names)
+            self._locals[scope] = found
+        return found
+
+
+class Resolver:
+    def __init__(self, project: ProjectView) -> None:
+        self.project = project
+        config = project.config
+        self.extra_blocking = frozenset(config.blocking_apis)
+        self.extra_async = frozenset(config.async_apis)
+        self._index: dict[int, _ModuleIndex] = {}
+        self._attr_types: dict[tuple[int, int], dict[str, TypeRef]] = {}
+        self._mro: dict[tuple[int, int], list[ClassRef]] = {}
+        self._module_var: dict[tuple[int, str], TypeRef | None] = {}
+        self._name_types: dict[tuple[int, int, str], TypeRef | None] = {}
+        self._lookups: dict[str, Target | None] = {}
+        self._names: dict[tuple[int, int, str], Target | None] = {}
+
+    # -- per-module tables --------------------------------------------------------------
+    def index(self, module: Module) -> _ModuleIndex:
+        found = self._index.get(id(module))
+        if found is not None:
+            return found
+        facts = module.facts
+        top_functions: dict[str, int] = {}
+        methods: dict[int, dict[str, int]] = {}
+        nested: dict[int, dict[str, int]] = {}
+        for i, fn in enumerate(facts.functions):
+            if fn.class_index >= 0:
+                methods.setdefault(fn.class_index, {})[fn.name] = i
+            elif fn.parent >= 0:
+                nested.setdefault(fn.parent, {})[fn.name] = i
+            else:
+                top_functions[fn.name] = i
+        top_classes = {
+            c.name: i for i, c in enumerate(facts.classes) if c.parent < 0 and c.scope < 0
+        }
+        by_scope: dict[int, list[int]] = {}
+        class_attrs: dict[int, list[Assign]] = {}
+        self_attrs: dict[int, list[Assign]] = {}
+        for i, a in enumerate(facts.assigns):
+            by_scope.setdefault(a.scope, []).append(i)
+            if a.scope < 0:
+                if a.class_index >= 0 and "." not in a.target:
+                    class_attrs.setdefault(a.class_index, []).append(a)
+            elif a.target.startswith("self.") and a.target.count(".") == 1:
+                owner = facts.functions[a.scope].class_index
+                if owner >= 0:
+                    self_attrs.setdefault(owner, []).append(a)
+        imported: dict[str, str] = {}
+        for imp in facts.imports:
+            if imp.local != "*" and (imp.scope < 0 or imp.local not in imported):
+                imported[imp.local] = self.absolute(module, imp.target)
+        found = _ModuleIndex(
+            top_functions, top_classes, methods, nested, by_scope, imported, class_attrs, self_attrs
+        )
+        self._index[id(module)] = found
+        return found
+
+    def absolute(self, module: Module, dotted: str) -> str:
+        """``..db.SessionLocal`` in ``app/api/x.py`` → ``app.db.SessionLocal``."""
+        if not dotted.startswith("."):
+            return dotted
+        level = len(dotted) - len(dotted.lstrip("."))
+        rest = dotted[level:]
+        parts = module.name.split(".") if module.name else []
+        if not module.is_package:
+            parts = parts[:-1]
+        if level > 1:
+            parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+        base = ".".join(parts)
+        if base and rest:
+            return f"{base}.{rest}"
+        return base or rest
+
+    # -- names --------------------------------------------------------------------------
+    def lookup(self, dotted: str) -> Target | None:
+        """An absolute dotted name → project function/class, or the name itself if external."""
+        cache = self._lookups
+        if dotted in cache:
+            return cache[dotted]
+        cache[dotted] = None  # cycle guard for re-exports that point at each other
+        found = self._lookup(dotted)
+        cache[dotted] = found
+        return found
+
+    def _lookup(self, dotted: str) -> Target | None:
+        parts = dotted.split(".")
+        for cut in range(len(parts), 0, -1):
+            module = self.project.find_module(".".join(parts[:cut]))
+            if module is None:
+                continue
+            rest = parts[cut:]
+            if not rest:
+                return None  # a module object
+            return self._member(module, rest)
+        return dotted
+
+    def _member(self, module: Module, rest: list[str]) -> Target | None:
+        idx = self.index(module)
+        head = rest[0]
+        if len(rest) == 1:
+            if head in idx.top_functions:
+                return FuncRef(module, idx.top_functions[head])
+            if head in idx.top_classes:
+                return ClassRef(module, idx.top_classes[head])
+            if head in idx.imported:  # re-exported name: follow it once more
+                target = idx.imported[head]
+                if target.split(".")[0] != head:
+                    return self.lookup(target)
+            return None
+        if head in idx.top_classes and len(rest) == 2:
+            return self.find_method(ClassRef(module, idx.top_classes[head]), rest[1])
+        if head in idx.imported:
+            return self.lookup(idx.imported[head] + "." + ".".join(rest[1:]))
+        return None
+
+    # -- classes ------------------------------------------------------------------------
+    def mro(self, cls: ClassRef) -> list[ClassRef]:
+        key = (id(cls.module), cls.index)
+        found = self._mro.get(key)
+        if found is not None:
+            return found
+        self._mro[key] = [cls]  # cycle guard
+        out = [cls]
+        for base in cls.module.facts.classes[cls.index].bases:
+            target = self.resolve_name(cls.module, -1, base)
+            if isinstance(target, ClassRef):
+                for c in self.mro(target):
+                    if c not in out:
+                        out.append(c)
+        self._mro[key] = out
+        return out
+
+    def external_bases(self, cls: ClassRef) -> list[str]:
+        out = []
+        for c in self.mro(cls):
+            for base in c.module.facts.classes[c.index].bases:
+                target = self.resolve_name(c.module, -1, base)
+                if isinstance(target, str):
+                    out.append(apis.canonical_type(target))
+        return out
+
+    def find_method(self, cls: ClassRef, name: str, skip_first: bool = False) -> FuncRef | None:
+        chain = self.mro(cls)
+        for c in chain[1:] if skip_first else chain:
+            methods = self.index(c.module).methods.get(c.index)
+            if methods and name in methods:
+                return FuncRef(c.module, methods[name])
+        return None
+
+    def attribute_types(self, cls: ClassRef) -> dict[str, TypeRef]:
+        """``self.x`` types from the class and its project bases."""
+        key = (id(cls.module), cls.index)
+        found = self._attr_types.get(key)
+        if found is not None:
+            return found
+        out: dict[str, TypeRef] = {}
+        self._attr_types[key] = out
+        for c in reversed(self.mro(cls)):
+            idx = self.index(c.module)
+            for a in idx.class_attrs.get(c.index, ()):
+                t = self._assign_type(c.module, -1, a.call, a.name, a.annotation)
+                if t is not None:
+                    out[a.target] = t
+            for a in idx.self_attrs.get(c.index, ()):
+                t = self._assign_type(c.module, a.scope, a.call, a.name, a.annotation)
+                if t is not None:
+                    out.setdefault(a.target[5:], t)
+        return out
+
+    # -- types --------------------------------------------------------------------------
+    def _assign_type(
+        self, module: Module, scope: int, call: str, name: str, annotation: str
+    ) -> TypeRef | None:
+        if annotation:
+            t = self.type_of_annotation(module, annotation)
+            if t is not None:
+                return t
+        if call:
+            return self.call_result_type(module, scope, call)
+        if name:
+            return self.type_of(module, scope, name)
+        return None
+
+    def type_of_annotation(self, module: Module, annotation: str) -> TypeRef | None:
+        target = self.resolve_name(module, -1, annotation)
+        if isinstance(target, ClassRef):
+            return target
+        if isinstance(target, str):
+            return apis.canonical_type(target)
+        return None
+
+    def call_result_type(self, module: Module, scope: int, callee: str) -> TypeRef | None:
+        """The type of ``callee(...)``'s value."""
+        receiver, _, method = callee.rpartition(".")
+        if receiver:
+            rtype = self.type_of(module, scope, receiver)
+            if isinstance(rtype, str):
+                returned = apis.METHOD_RETURNS.get((rtype, method))
+                if returned:
+                    return returned
+        target = self.resolve_name(module, scope, callee)
+        if isinstance(target, ClassRef):
+            return target
+        if isinstance(target, FuncRef):
+            fn = target.fn
+            if fn.returns:
+                return self.type_of_annotation(target.module, fn.returns)
+            return None
+        if isinstance(target, str):
+            canonical = apis.canonical_type(target)
+            if canonical in apis.FACTORIES:
+                return Factory(apis.FACTORIES[canonical])
+            if canonical in apis.CONSTRUCTS:
+                return apis.CONSTRUCTS[canonical]
+        produced = self.type_of(module, scope, callee)
+        if isinstance(produced, Factory):
+            return produced.produces
+        return None
+
+    def type_of(self, module: Module, scope: int, expr: str) -> TypeRef | None:
+        """The type of a dotted expression (``db``, ``self.repo``, ``app.db.SessionLocal``)."""
+        if expr.startswith("."):
+            expr = self.absolute(module, expr)
+        head, _, rest = expr.partition(".")
+        if head in ("self", "cls") and scope >= 0:
+            cls = self.enclosing_class(module, scope)
+            if cls is None:
+                return None
+            return self._member_type(cls, rest) if rest else cls
+        if self._is_local(module, scope, head) or head in self.index(module).top_classes:
+            t = self._name_type(module, scope, head)
+            return self._member_type(t, rest) if t is not None and rest else t
+        # an absolute name (imports are already applied): a variable of another module
+        parts = expr.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            other = self.project.find_module(".".join(parts[:cut]))
+            if other is None:
+                continue
+            t = self._name_type(other, -1, parts[cut])
+            more = ".".join(parts[cut + 1 :])
+            return self._member_type(t, more) if t is not None and more else t
+        return None
+
+    def _member_type(self, t: TypeRef, rest: str) -> TypeRef | None:
+        for attr in rest.split("."):
+            if not isinstance(t, ClassRef):
+                return None
+            found = self.attribute_types(t).get(attr)
+            if found is None:
+                return None
+            t = found
+        return t
+
+    def _name_type(self, module: Module, scope: int, name: str) -> TypeRef | None:
+        key = (id(module), scope, name)
+        if key in self._name_types:
+            return self._name_types[key]
+        self._name_types[key] = None  # cycle guard: ``x = x.next()``
+        result = self._name_type_uncached(module, scope, name)
+        self._name_types[key] = result
+        return result
+
+    def _name_type_uncached(self, module: Module, scope: int, name: str) -> TypeRef | None:
+        facts = module.facts
+        idx = self.index(module)
+        s = scope
+        while s >= 0:
+            fn = facts.functions[s]
+            for pname, annotation in fn.params:
+                if pname == name:
+                    return self.type_of_annotation(module, annotation) if annotation else None
+            for i in reversed(idx.assigns_by_scope.get(s, ())):
+                a = facts.assigns[i]
+                if a.target == name:
+                    t = self._assign_type(module, s, a.call, a.name, a.annotation)
+                    if t is not None:
+                        return t
+            s = fn.parent
+        if name in idx.top_classes:
+            return ClassRef(module, idx.top_classes[name])
+        key = (id(module), name)
+        if key in self._module_var:
+            return self._module_var[key]
+        self._module_var[key] = None  # cycle guard
+        result: TypeRef | None = None
+        for i in reversed(idx.assigns_by_scope.get(-1, ())):
+            a = facts.assigns[i]
+            if a.target == name and a.class_index < 0:
+                result = self._assign_type(module, -1, a.call, a.name, a.annotation)
+                if result is not None:
+                    break
+        if result is None and name in idx.imported:
+            result = self.type_of(module, -1, idx.imported[name]) if idx.imported[name] != name else None
+        self._module_var[key] = result
+        return result
+
+    def enclosing_class(self, module: Module, scope: int) -> ClassRef | None:
+        facts = module.facts
+        s = scope
+        while s >= 0:
+            fn = facts.functions[s]
+            if fn.class_index >= 0:
+                return ClassRef(module, fn.class_index)
+            s = fn.parent
+        return None
+
+    # -- calls --------------------------------------------------------------------------
+    def resolve_name(self, module: Module, scope: int, dotted: str) -> Target | None:
+        """A callee or annotation as written in ``module`` (imports already applied)."""
+        key = (id(module), scope, dotted)
+        cache = self._names
+        if key in cache:
+            return cache[key]
+        found = self._resolve_name(module, scope, dotted)
+        cache[key] = found
+        return found
+
+    def _resolve_name(self, module: Module, scope: int, dotted: str) -> Target | None:
+        if not dotted:
+            return None
+        if "()" in dotted and not dotted.startswith("super()."):
+            # a method on a call's result: ``Path(p).read_text``, ``get_session().query``
+            receiver, _, method = dotted.rpartition("().")
+            if not receiver or "()" in receiver or "." in method:
+                return None
+            return self._method_on(self.call_result_type(module, scope, receiver), method)
+        if dotted.startswith("."):
+            return self.lookup(self.absolute(module, dotted))
+        head, _, rest = dotted.partition(".")
+        facts = module.facts
+        idx = self.index(module)
+        if head == "super()":
+            cls = self.enclosing_class(module, scope)
+            if cls is None or "." in rest:
+                return None
+            return self.find_method(cls, rest, skip_first=True)
+        if head in ("self", "cls") and scope >= 0:
+            cls = self.enclosing_class(module, scope)
+            if cls is None:
+                return None
+            if "." not in rest:
+                return self.find_method(cls, rest)  # a callable attribute stays unknown
+            receiver, _, method_name = dotted.rpartition(".")
+            return self._method_on(self.type_of(module, scope, receiver), method_name)
+        if not rest:
+            s = scope
+            while s >= 0:  # nested functions visible from this scope
+                nested = idx.nested.get(s)
+                if nested and head in nested:
+                    return FuncRef(module, nested[head])
+                s = facts.functions[s].parent
+            if self._is_local(module, scope, head):
+                return None  # a callable held in a variable: unknown
+            if head in idx.top_functions:
+                return FuncRef(module, idx.top_functions[head])
+            if head in idx.top_classes:
+                return ClassRef(module, idx.top_classes[head])
+            return head  # a builtin (``open``, ``input``) or a name awaitify cannot see
+        if head in idx.top_classes:
+            cls = ClassRef(module, idx.top_classes[head])
+            return self.find_method(cls, rest) if "." not in rest else None
+        receiver, _, method_name = dotted.rpartition(".")
+        if self._is_local(module, scope, head):
+            return self._method_on(self.type_of(module, scope, receiver), method_name)
+        target = self.lookup(dotted)
+        if target is None and "." in dotted:
+            # ``mod.client.get`` where ``client`` is a typed module variable of ``mod``
+            return self._method_on(self.type_of(module, scope, receiver), method_name)
+        return target
+
+    def _is_local(self, module: Module, scope: int, name: str) -> bool:
+        """Is ``name`` a parameter or assigned variable visible from ``scope``?"""
+        idx = self.index(module)
+        functions = module.facts.functions
+        s = scope
+        while s >= 0:
+            if name in idx.local_names(s, module):
+                return True
+            s = functions[s].parent
+        return name in idx.local_names(-1, module)
+
+    def _method_on(self, t: TypeRef | None, method: str) -> Target | None:
+        if isinstance(t, ClassRef):
+            found = self.find_method(t, method)
+            if found is not None:
+                return found
+            for base in self.external_bases(t):
+                if apis.blocking_method(base, method) or apis.async_method(base, method):
+                    return f"{base}.{method}"
+            return None
+        if isinstance(t, str):
+            return f"{t}.{method}"
+        return None
+
+    @cached_property
+    def all_functions(self) -> list[FuncRef]:
+        return [
+            FuncRef(m, i) for m in self.project.modules for i in range(len(m.facts.functions))
+        ]

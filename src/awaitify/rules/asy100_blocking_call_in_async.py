@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from awaitify.analysis import apis
+from awaitify.analysis.callgraph import KIND_BLOCKING
+from awaitify.analysis.project import ProjectView
+from awaitify.model import Category
+from awaitify.rules.base import Hit, Rule
+from awaitify.rules.helpers import class_of, functions, span
+
+_ASYNC_TWINS = {
+    "time.sleep": "await asyncio.sleep(...)",
+    "requests.get": "an httpx.AsyncClient / aiohttp call",
+    "requests.post": "an httpx.AsyncClient / aiohttp call",
+    "subprocess.run": "await asyncio.create_subprocess_exec(...)",
+    "open": "aiofiles / anyio.open_file, or asyncio.to_thread",
+}
+
+
+class BlockingCallInAsync(Rule):
+    """## What it does
+    Reports a call to a known blocking API made directly in the body of an `async def`:
+    `time.sleep`, `requests`, `urllib.request`, sync `httpx`, `subprocess`, `os.system`,
+    `input()`, `open()`, `pathlib.Path` reads and writes, DB-API and sync SQLAlchemy
+    session calls, sync redis commands, blocking sockets, `threading.Lock.acquire`, and the
+    APIs named in the `blocking-apis` setting. Calls inside a nested sync function or a
+    lambda, and functions handed to `asyncio.to_thread` / `run_in_executor` /
+    `anyio.to_thread.run_sync`, are not calls of the async body and are not reported.
+
+    ## Why is this bad?
+    An event loop runs one callback at a time. A blocking call inside a coroutine stops
+    every other request, task and timer of the process until it returns: one slow HTTP
+    call turns a service that handles thousands of concurrent requests into one that
+    handles a single request at a time.
+
+    ## Example
+    ```python
+    import time
+
+    async def poll(job):
+        while not job.done:
+            time.sleep(1)
+    ```
+
+    Use instead:
+    ```python
+    import asyncio
+
+    async def poll(job):
+        while not job.done:
+            await asyncio.sleep(1)
+    ```
+
+    ## Fix
+    `awaitify migrate` rewrites `time.sleep(x)` to `await asyncio.sleep(x)` and moves other
+    blocking calls off the loop with `await asyncio.to_thread(f, *args)`.
+
+    ## Options
+    `blocking-apis` adds dotted names (`mypkg.client.fetch`, `mypkg.Client.fetch`).
+    """
+
+    code = "ASY100"
+    name = "blocking-call-in-async"
+    category = Category.DEFECT
+    message = "`{api}` blocks the event loop inside `async def {func}`; use {instead}"
+    fix_safety = "unsafe"
+
+    def check(self, project: ProjectView) -> Iterator[Hit]:
+        graph = project.graph
+        for fn in functions(project, is_async=True):
+            for site in graph.body_sites(fn):
+                if site.kind != KIND_BLOCKING:
+                    continue
+                if site.api.rpartition(".")[0] == apis.SYNC_SESSION:
+                    continue  # one sync session in async code is one ASY204, not one per call
+                line, col, end_line, end_col = span(site)
+                yield self.hit(
+                    fn.module, line, col, end_line, end_col,
+                    symbol=fn.label,
+                    chain=(fn.label, site.api),
+                    class_index=class_of(fn.module, fn.index),
+                    api=site.api,
+                    func=fn.fn.name,
+                    instead=_ASYNC_TWINS.get(site.api, f"`await asyncio.to_thread({site.api.rpartition('.')[2]}, ...)`"),
+                )  # fmt: skip

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from awaitify.analysis.callgraph import KIND_BLOCKING, KIND_PROJECT
+from awaitify.analysis.project import ProjectView
+from awaitify.analysis.resolve import FuncRef
+from awaitify.model import Category
+from awaitify.rules.base import Hit, Rule
+from awaitify.rules.helpers import class_of, functions, span
+
+
+class TransitiveBlockingCall(Rule):
+    """## What it does
+    Reports a call, in the body of an `async def`, to a sync function of the project that
+    blocks: it calls a known blocking API itself, or through other sync project functions.
+    The message gives the whole chain down to the blocking API, across modules:
+    `open_ticket → notify → requests.post`.
+
+    ## Why is this bad?
+    The blocking call is one or more frames away from the coroutine, so neither a code
+    reviewer nor a per-file linter sees it — but the event loop stops just the same while
+    it runs.
+
+    ## Example
+    ```python
+    import requests
+
+    def notify(user):
+        requests.post("https://hooks.example.com", json={"user": user})
+
+    async def open_ticket(user):
+        notify(user)
+    ```
+
+    Use instead:
+    ```python
+    import asyncio
+    import requests
+
+    def notify(user):
+        requests.post("https://hooks.example.com", json={"user": user})
+
+    async def open_ticket(user):
+        await asyncio.to_thread(notify, user)
+    ```
+
+    ## Fix
+    `awaitify migrate path.py::notify` makes the chain async (with an async HTTP client
+    where one is known) or moves the call off the loop with `asyncio.to_thread`.
+    """
+
+    code = "ASY101"
+    name = "transitive-blocking-call"
+    category = Category.DEFECT
+    message = "`{callee}` blocks the event loop (via {path}) inside `async def {func}`"
+    fix_safety = "unsafe"
+
+    def check(self, project: ProjectView) -> Iterator[Hit]:
+        graph = project.graph
+        colors = project.colors
+        blocking = colors.blocking
+        bridging = colors.bridging
+        for fn in functions(project, is_async=True):
+            for site in graph.body_sites(fn):
+                if site.kind != KIND_PROJECT:
+                    continue
+                target = site.target
+                assert isinstance(target, FuncRef)
+                if target not in blocking or target in bridging:
+                    continue  # a bridge through the callee is ASY103
+                chain = tuple(colors.chain(target, KIND_BLOCKING))
+                line, col, end_line, end_col = span(site)
+                yield self.hit(
+                    fn.module, line, col, end_line, end_col,
+                    symbol=fn.label,
+                    chain=chain,
+                    class_index=class_of(fn.module, fn.index),
+                    callee=target.label,
+                    path=" → ".join(chain),
+                    func=fn.fn.name,
+                )  # fmt: skip

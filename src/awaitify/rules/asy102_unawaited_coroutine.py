@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from awaitify.analysis.facts import C_CTX, CTX_EXPR
+from awaitify.analysis.project import ProjectView
+from awaitify.analysis.resolve import FuncRef
+from awaitify.model import Category
+from awaitify.rules.base import Hit, Rule
+from awaitify.rules.helpers import class_of, span, symbol
+
+
+class UnawaitedCoroutine(Rule):
+    """## What it does
+    Reports a call to a coroutine function — an `async def` of the project, or a known
+    async API such as `asyncio.sleep` or `AsyncSession.commit` — whose result is dropped:
+    not awaited, returned, assigned, or passed on to `create_task`, `gather`, a bridge or
+    any other call.
+
+    ## Why is this bad?
+    Calling a coroutine function only creates a coroutine object; its body never runs.
+    The write is not committed, the e-mail is not sent, and the only trace is a
+    `RuntimeWarning: coroutine ... was never awaited` in a log nobody reads.
+
+    ## Example
+    ```python
+    async def save(order):
+        ...
+
+    async def checkout(order):
+        save(order)
+    ```
+
+    Use instead:
+    ```python
+    async def save(order):
+        ...
+
+    async def checkout(order):
+        await save(order)
+    ```
+
+    ## Fix
+    `awaitify migrate` adds the `await` when it converts the caller; in an async caller the
+    fix is always `await`.
+    """
+
+    code = "ASY102"
+    name = "unawaited-coroutine"
+    category = Category.DEFECT
+    message = "coroutine `{callee}(...)` is never awaited: its body will not run"
+    fix_safety = "safe"
+
+    def check(self, project: ProjectView) -> Iterator[Hit]:
+        graph = project.graph
+        for sites in graph.sites.values():
+            for site in sites:
+                call = site.module.facts.calls[site.row]
+                if call[C_CTX] != CTX_EXPR or not graph.returns_coroutine(site):
+                    continue
+                target = site.target
+                callee = target.label if isinstance(target, FuncRef) else site.api
+                line, col, end_line, end_col = span(site)
+                scope = site.scope
+                yield self.hit(
+                    site.module, line, col, end_line, end_col,
+                    symbol=symbol(site.module, scope),
+                    class_index=class_of(site.module, scope),
+                    callee=callee,
+                )  # fmt: skip

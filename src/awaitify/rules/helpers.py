@@ -1,0 +1,37 @@
+"""Small queries several rules share (not a rule module: the registry skips it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from awaitify.analysis.callgraph import Site
+from awaitify.analysis.facts import C_COL, C_END_COL, C_END_LINE, C_LINE
+from awaitify.analysis.project import Module, ProjectView
+from awaitify.analysis.resolve import FuncRef
+
+
+def functions(project: ProjectView, *, is_async: bool) -> Iterator[FuncRef]:
+    for module in project.modules:
+        for index, fn in enumerate(module.facts.functions):
+            if fn.is_async == is_async:
+                yield FuncRef(module, index)
+
+
+def symbol(module: Module, scope: int) -> str:
+    return module.facts.functions[scope].qualname if scope >= 0 else ""
+
+
+def span(site: Site) -> tuple[int, int, int, int]:
+    call = site.module.facts.calls[site.row]
+    return call[C_LINE], call[C_COL], call[C_END_LINE], call[C_END_COL]
+
+
+def class_of(module: Module, scope: int) -> int:
+    """Index of the class whose method (or nested function of a method) ``scope`` is."""
+    functions_ = module.facts.functions
+    while scope >= 0:
+        fn = functions_[scope]
+        if fn.class_index >= 0:
+            return fn.class_index
+        scope = fn.parent
+    return -1
