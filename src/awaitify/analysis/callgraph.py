@@ -6,7 +6,7 @@ A call site is one call row of one module. Its *kind* says what the call is:
 * ``KIND_BLOCKING`` a known blocking API (``time.sleep``, ``Session.query``);
 * ``KIND_BRIDGE``   ``asyncio.run`` / ``run_until_complete`` / ``async_to_sync`` / ...;
 * ``KIND_ASYNC_API`` a known coroutine function (``asyncio.sleep``, ``AsyncSession.execute``);
-* ``KIND_OTHER``    anything else, resolved or not.
+* ``KIND_OTHER``    anything else, resolved or not (not kept: no rule needs it).
 
 Calls inside lambdas are not calls of the enclosing function (the lambda runs later, or
 elsewhere); a function passed *as an object* to ``asyncio.to_thread`` is not a call at all.
@@ -15,8 +15,8 @@ elsewhere); a function passed *as an object* to ``asyncio.to_thread`` is not a c
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 from awaitify.analysis import apis
 from awaitify.analysis.facts import (
@@ -47,8 +47,7 @@ _TRANSPARENT_DECORATORS = frozenset(
 )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Site:
+class Site(NamedTuple):
     module: Module
     row: int  # index into ``module.facts.calls``
     kind: int
@@ -61,7 +60,7 @@ class Site:
 
     @property
     def scope(self) -> int:
-        return self.module.facts.calls[self.row][C_SCOPE]  # type: ignore[no-any-return]
+        return self.module.facts.calls[self.row][C_SCOPE]
 
 
 class CallGraph:
@@ -120,42 +119,54 @@ class CallGraph:
         names.update(apis.BRIDGE_METHODS)
         return frozenset(names)
 
-    def _build(self) -> None:
+    def _classify_module(
+        self, module: Module, relevant: frozenset[str]
+    ) -> list[tuple[int, int, Target | None, str]]:
+        """(row, kind, target, api) for every call of one module that is not KIND_OTHER."""
         resolver = self.resolver
-        relevant = self._relevant_names()
-        for module in self.project.modules:
-            calls = module.facts.calls
-            if not calls:
+        out: list[tuple[int, int, Target | None, str]] = []
+        for row, call in enumerate(module.facts.calls):
+            callee = call[C_CALLEE]
+            if not callee:
                 continue
+            if callee.endswith("run_until_complete") or callee in apis.BRIDGES:
+                out.append((row, KIND_BRIDGE, callee, callee.rpartition("().")[2]))
+                continue
+            if callee.rpartition(".")[2] not in relevant:
+                continue
+            target = resolver.resolve_name(module, call[C_SCOPE], callee)
+            if isinstance(target, ClassRef):
+                target = resolver.find_method(target, "__init__")
+            if isinstance(target, FuncRef):
+                out.append((row, KIND_PROJECT, target, ""))
+            elif isinstance(target, str):
+                kind = self.classify_external(target)
+                if kind != KIND_OTHER:
+                    out.append((row, kind, target, apis.canonical_type(target)))
+        return out
+
+    def _build(self) -> None:
+        relevant = self._relevant_names()
+        modules = self.project.modules
+        total = sum(len(m.facts.calls) for m in modules)
+        if total >= _PARALLEL_CALLS and _can_fork():
+            classified = _classify_in_parallel(self, relevant)
+        else:
+            classified = [self._classify_module(m, relevant) for m in modules]
+        for module, rows in zip(modules, classified, strict=True):
             mid = id(module)
-            for row, call in enumerate(calls):
-                callee = call[C_CALLEE]
-                scope = call[C_SCOPE]
-                kind = KIND_OTHER
-                api = ""
-                target: Target | None = None
-                if callee.endswith("run_until_complete") or callee in apis.BRIDGES:
-                    kind, target, api = KIND_BRIDGE, callee, callee.rpartition("().")[2]
-                elif callee and callee.rpartition(".")[2] in relevant:
-                    target = resolver.resolve_name(module, scope, callee)
-                    if isinstance(target, ClassRef):
-                        init = resolver.find_method(target, "__init__")
-                        target = init
-                    if isinstance(target, FuncRef):
-                        kind = KIND_PROJECT
-                    elif isinstance(target, str):
-                        kind = self.classify_external(target)
-                        api = apis.canonical_type(target)
+            calls = module.facts.calls
+            for row, kind, target, api in rows:
                 site = Site(module, row, kind, target, api)
                 self._site_by_row[(mid, row)] = site
-                self.sites.setdefault((mid, scope), []).append(site)
+                self.sites.setdefault((mid, calls[row][C_SCOPE]), []).append(site)
                 if kind == KIND_PROJECT:
-                    assert isinstance(target, FuncRef)
-                    self.callers.setdefault(target, []).append(site)
+                    self.callers.setdefault(target, []).append(site)  # type: ignore[arg-type]
 
     # -- queries --------------------------------------------------------------------------
-    def site(self, module: Module, row: int) -> Site:
-        return self._site_by_row[(id(module), row)]
+    def site(self, module: Module, row: int) -> Site | None:
+        """The classified site of a call row; None for calls of ``KIND_OTHER``."""
+        return self._site_by_row.get((id(module), row))
 
     def body_sites(self, fn: FuncRef) -> Iterator[Site]:
         """Calls the function's own body makes when it runs (not those in lambdas)."""
@@ -193,3 +204,76 @@ class CallGraph:
         if not f.flags & FN_GENERATOR:
             return True
         return any(d in _CONTEXTMANAGERS for d in f.decorators)
+
+
+# -- resolving a large project on every core ---------------------------------------------
+#: below this many call rows, one process is faster than forking
+_PARALLEL_CALLS = 60_000  # measured: see docs/performance.md
+_FORKED: tuple[CallGraph, frozenset[str]] | None = None
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+    import os
+
+    return "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1
+
+
+def _classify_slice(bounds: tuple[int, int]) -> list[list[tuple[int, int, object, str]]]:
+    """In a forked worker: classify modules[start:stop]; project refs become plain indices."""
+    assert _FORKED is not None
+    graph, relevant = _FORKED
+    modules = graph.project.modules
+    position = {id(m): i for i, m in enumerate(modules)}
+    out: list[list[tuple[int, int, object, str]]] = []
+    for module in modules[bounds[0] : bounds[1]]:
+        rows = []
+        for row, kind, target, api in graph._classify_module(module, relevant):
+            encoded: object = target
+            if isinstance(target, FuncRef):
+                encoded = (position[id(target.module)], target.index)
+            rows.append((row, kind, encoded, api))
+        out.append(rows)
+    return out
+
+
+def _classify_in_parallel(
+    graph: CallGraph, relevant: frozenset[str]
+) -> list[list[tuple[int, int, Target | None, str]]]:
+    """Fork one worker per core; each resolves a contiguous share of the call rows.
+
+    The workers inherit the project view copy-on-write, so nothing but the (small)
+    classified rows crosses a pipe."""
+    import multiprocessing
+    import os
+
+    global _FORKED
+    modules = graph.project.modules
+    jobs = min(os.cpu_count() or 1, 4)
+    weights = [len(m.facts.calls) for m in modules]
+    share = sum(weights) / (jobs * 4)
+    bounds: list[tuple[int, int]] = []
+    start = acc = 0
+    for i, w in enumerate(weights):
+        acc += w
+        if acc >= share:
+            bounds.append((start, i + 1))
+            start, acc = i + 1, 0
+    if start < len(modules):
+        bounds.append((start, len(modules)))
+    _FORKED = (graph, relevant)
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            parts = pool.map(_classify_slice, bounds, chunksize=1)
+    finally:
+        _FORKED = None
+    out: list[list[tuple[int, int, Target | None, str]]] = []
+    for part in parts:
+        for rows in part:
+            decoded: list[tuple[int, int, Target | None, str]] = []
+            for row, kind, target, api in rows:
+                if isinstance(target, tuple):
+                    target = FuncRef(modules[target[0]], target[1])
+                decoded.append((row, kind, target, api))  # type: ignore[arg-type]
+            out.append(decoded)
+    return out

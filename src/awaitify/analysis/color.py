@@ -12,16 +12,15 @@ Async functions stop the propagation: calling one does not run its body.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 from awaitify.analysis.callgraph import KIND_BLOCKING, KIND_BRIDGE, CallGraph, Site
 from awaitify.analysis.facts import C_FLAGS, CALL_IN_LAMBDA
 from awaitify.analysis.resolve import FuncRef
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(NamedTuple):
     """Why a function has a colour: the first hop of its chain."""
 
     site: Site  # the call in this function's body

@@ -16,7 +16,7 @@ tuples and are read by unpacking or through the ``C_*`` indices below.
 from __future__ import annotations
 
 import marshal
-from typing import NamedTuple, TypeAlias
+from typing import Final, NamedTuple, TypeAlias
 
 #: Bumped whenever the layout below changes; part of every cache key.
 FACTS_VERSION = 1
@@ -69,7 +69,17 @@ FN_HAS_AWAIT = 256  # its own body awaits (or uses ``async for`` / ``async with`
 #   parent  index of the call this one is an argument of (``ctx == CTX_ARG``), else -1
 #   args    resolved dotted names of the positional arguments ("" for non-names)
 CallRow: TypeAlias = tuple[int, str, int, int, int, int, int, int, int, tuple[str, ...]]
-C_SCOPE, C_CALLEE, C_LINE, C_COL, C_END_LINE, C_END_COL, C_CTX, C_PARENT, C_FLAGS, C_ARGS = range(10)
+# ``Final`` literals, so that ``call[C_LINE]`` type-checks as ``int``, not as a union
+C_SCOPE: Final = 0
+C_CALLEE: Final = 1
+C_LINE: Final = 2
+C_COL: Final = 3
+C_END_LINE: Final = 4
+C_END_COL: Final = 5
+C_CTX: Final = 6
+C_PARENT: Final = 7
+C_FLAGS: Final = 8
+C_ARGS: Final = 9
 
 
 class Function(NamedTuple):

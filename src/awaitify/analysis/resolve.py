@@ -16,16 +16,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 from awaitify.analysis import apis
-from awaitify.analysis.facts import Assign, Function
+from awaitify.analysis.facts import C_ARGS, C_CALLEE, C_LINE, Assign, Function
 from awaitify.analysis.project import Module, ProjectView
 
 
-@dataclass(frozen=True, slots=True)
-class FuncRef:
+class FuncRef(NamedTuple):
+    """A project function: its module and index in ``module.facts.functions``.
+
+    A NamedTuple rather than a frozen dataclass: the call graph makes one per resolved
+    call, and tuples are several times cheaper to build, hash and compare."""
+
     module: Module
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index on purpose: the natural name
 
     @property
     def fn(self) -> Function:
@@ -36,21 +41,21 @@ class FuncRef:
         return self.fn.qualname
 
 
-@dataclass(frozen=True, slots=True)
-class ClassRef:
+class ClassRef(NamedTuple):
     module: Module
-    index: int
+    index: int  # type: ignore[assignment]
+    kind: str = "class"  # keeps a ClassRef from comparing equal to a FuncRef
 
     @property
     def name(self) -> str:
         return self.module.facts.classes[self.index].qualname
 
 
-@dataclass(frozen=True, slots=True)
-class Factory:
+class Factory(NamedTuple):
     """A callable that produces instances of ``produces`` (``sessionmaker(...)``)."""
 
     produces: str
+    kind: str = "factory"
 
 
 TypeRef = ClassRef | str | Factory  # a project class, an external type, or a factory
@@ -67,19 +72,28 @@ class _ModuleIndex:
     imported: dict[str, str]  # local name -> absolute dotted (relative imports resolved)
     class_attrs: dict[int, list[Assign]]  # class index -> ``x: T = ...`` in the class body
     self_attrs: dict[int, list[Assign]]  # class index -> ``self.x = ...`` in its methods
-    _locals: dict[int, frozenset[str]] = field(default_factory=dict)
+    _symbols: dict[int, dict[str, tuple[str, list[Assign]]]] = field(default_factory=dict)
 
-    def local_names(self, scope: int, module: Module) -> frozenset[str]:
-        """Parameters and assigned names of one function (-1: module-level assignments)."""
-        found = self._locals.get(scope)
+    def symbols(self, scope: int, module: Module) -> dict[str, tuple[str, list[Assign]]]:
+        """Names bound in one function (-1: at module level): name → (parameter annotation
+        or "" , its assignments, last first)."""
+        found = self._symbols.get(scope)
         if found is None:
             facts = module.facts
-            rows = [facts.assigns[i] for i in self.assigns_by_scope.get(scope, ())]
-            names = {a.target for a in rows if "." not in a.target and a.class_index < 0}
+            found = {}
             if scope >= 0:
-                names.update(p.lstrip("*") for p, _ in facts.functions[scope].params)
-            found = frozenset(names)
-            self._locals[scope] = found
+                for p, annotation in facts.functions[scope].params:
+                    found[p.lstrip("*")] = (annotation or "-", [])
+            for i in reversed(self.assigns_by_scope.get(scope, ())):
+                a = facts.assigns[i]
+                if "." in a.target or a.class_index >= 0:
+                    continue
+                entry = found.get(a.target)
+                if entry is None:
+                    found[a.target] = ("", [a])
+                elif not entry[0]:
+                    entry[1].append(a)
+            self._symbols[scope] = found
         return found
 
 
@@ -241,28 +255,44 @@ class Resolver:
         for c in reversed(self.mro(cls)):
             idx = self.index(c.module)
             for a in idx.class_attrs.get(c.index, ()):
-                t = self._assign_type(c.module, -1, a.call, a.name, a.annotation)
+                t = self._assign_type(c.module, -1, a.call, a.name, a.annotation, a.line)
                 if t is not None:
                     out[a.target] = t
             for a in idx.self_attrs.get(c.index, ()):
-                t = self._assign_type(c.module, a.scope, a.call, a.name, a.annotation)
+                t = self._assign_type(c.module, a.scope, a.call, a.name, a.annotation, a.line)
                 if t is not None:
                     out.setdefault(a.target[5:], t)
         return out
 
     # -- types --------------------------------------------------------------------------
     def _assign_type(
-        self, module: Module, scope: int, call: str, name: str, annotation: str
+        self,
+        module: Module,
+        scope: int,
+        call: str,
+        name: str,
+        annotation: str,
+        line: int = 0,
     ) -> TypeRef | None:
         if annotation:
             t = self.type_of_annotation(module, annotation)
             if t is not None:
                 return t
         if call:
-            return self.call_result_type(module, scope, call)
+            t = self.call_result_type(module, scope, call)
+            if t == "socket.socket" and line and self._datagram_socket(module, line):
+                return "socket.socket.datagram"  # UDP: connect/send never wait on a peer
+            return t
         if name:
             return self.type_of(module, scope, name)
         return None
+
+    @staticmethod
+    def _datagram_socket(module: Module, line: int) -> bool:
+        for call in module.facts.calls:
+            if call[C_LINE] == line and call[C_CALLEE] == "socket.socket":
+                return "socket.SOCK_DGRAM" in call[C_ARGS]
+        return False
 
     def type_of_annotation(self, module: Module, annotation: str) -> TypeRef | None:
         target = self.resolve_name(module, -1, annotation)
@@ -348,17 +378,17 @@ class Resolver:
         idx = self.index(module)
         s = scope
         while s >= 0:
-            fn = facts.functions[s]
-            for pname, annotation in fn.params:
-                if pname == name:
-                    return self.type_of_annotation(module, annotation) if annotation else None
-            for i in reversed(idx.assigns_by_scope.get(s, ())):
-                a = facts.assigns[i]
-                if a.target == name:
-                    t = self._assign_type(module, s, a.call, a.name, a.annotation)
+            entry = idx.symbols(s, module).get(name)
+            if entry is not None:
+                annotation, assigns = entry
+                if annotation:  # a parameter ("-" when it has no annotation)
+                    return None if annotation == "-" else self.type_of_annotation(module, annotation)
+                for a in assigns:
+                    t = self._assign_type(module, s, a.call, a.name, a.annotation, a.line)
                     if t is not None:
                         return t
-            s = fn.parent
+                return None
+            s = facts.functions[s].parent
         if name in idx.top_classes:
             return ClassRef(module, idx.top_classes[name])
         key = (id(module), name)
@@ -366,12 +396,11 @@ class Resolver:
             return self._module_var[key]
         self._module_var[key] = None  # cycle guard
         result: TypeRef | None = None
-        for i in reversed(idx.assigns_by_scope.get(-1, ())):
-            a = facts.assigns[i]
-            if a.target == name and a.class_index < 0:
-                result = self._assign_type(module, -1, a.call, a.name, a.annotation)
-                if result is not None:
-                    break
+        entry = idx.symbols(-1, module).get(name)
+        for a in entry[1] if entry else ():
+            result = self._assign_type(module, -1, a.call, a.name, a.annotation, a.line)
+            if result is not None:
+                break
         if result is None and name in idx.imported:
             result = self.type_of(module, -1, idx.imported[name]) if idx.imported[name] != name else None
         self._module_var[key] = result
@@ -390,7 +419,13 @@ class Resolver:
     # -- calls --------------------------------------------------------------------------
     def resolve_name(self, module: Module, scope: int, dotted: str) -> Target | None:
         """A callee or annotation as written in ``module`` (imports already applied)."""
-        key = (id(module), scope, dotted)
+        head = dotted.partition(".")[0]
+        if head in ("self", "cls", "super()") and scope >= 0:
+            # the answer depends on the class only, not on which method asks
+            cls = self.enclosing_class(module, scope)
+            key = (id(module), -1_000_000 - cls.index if cls else scope, dotted)
+        else:
+            key = (id(module), scope, dotted)
         cache = self._names
         if key in cache:
             return cache[key]
@@ -457,10 +492,10 @@ class Resolver:
         functions = module.facts.functions
         s = scope
         while s >= 0:
-            if name in idx.local_names(s, module):
+            if name in idx.symbols(s, module):
                 return True
             s = functions[s].parent
-        return name in idx.local_names(-1, module)
+        return name in idx.symbols(-1, module)
 
     def _method_on(self, t: TypeRef | None, method: str) -> Target | None:
         if isinstance(t, ClassRef):

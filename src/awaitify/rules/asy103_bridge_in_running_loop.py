@@ -2,13 +2,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from awaitify.analysis.callgraph import KIND_BRIDGE, KIND_PROJECT, Site
-from awaitify.analysis.facts import C_ARGS, C_CALLEE, C_PARENT, C_SCOPE
-from awaitify.analysis.project import ProjectView
+from awaitify.analysis.callgraph import KIND_BRIDGE, KIND_PROJECT
+from awaitify.analysis.facts import (
+    C_ARGS,
+    C_CALLEE,
+    C_COL,
+    C_END_COL,
+    C_END_LINE,
+    C_FLAGS,
+    C_LINE,
+    C_PARENT,
+    C_SCOPE,
+    CALL_IN_LAMBDA,
+)
+from awaitify.analysis.project import Module, ProjectView
 from awaitify.analysis.resolve import FuncRef
 from awaitify.model import Category
 from awaitify.rules.base import Hit, Rule
-from awaitify.rules.helpers import class_of, functions, span
+from awaitify.rules.helpers import class_of, functions
 
 _RUNNING_LOOP = frozenset({"asyncio.get_running_loop", "asyncio.get_event_loop"})
 _THREADSAFE_RESULT = "asyncio.run_coroutine_threadsafe().result"
@@ -71,29 +82,35 @@ class BridgeInRunningLoop(Rule):
         graph = project.graph
         colors = project.colors
         bridging = colors.bridging
+        for module in project.modules:
+            for row, call in enumerate(module.facts.calls):
+                scope = call[C_SCOPE]
+                if call[C_CALLEE] != _THREADSAFE_RESULT or scope < 0:
+                    continue
+                fn = FuncRef(module, scope)
+                if fn.fn.is_async and not call[C_FLAGS] & CALL_IN_LAMBDA and self._on_running_loop(fn, row):
+                    yield self._hit(
+                        fn, module, row, (fn.label, "asyncio.run_coroutine_threadsafe"),
+                        "`run_coroutine_threadsafe(..., loop).result()`", deadlock=True,
+                    )  # fmt: skip
         for fn in functions(project, is_async=True):
-            calls = fn.module.facts.calls
             for site in graph.body_sites(fn):
-                callee = calls[site.row][C_CALLEE]
                 if site.kind == KIND_BRIDGE:
-                    yield self._hit(fn, site, (fn.label, site.api), f"`{site.api}`")
+                    yield self._hit(fn, fn.module, site.row, (fn.label, site.api), f"`{site.api}`")
                 elif site.kind == KIND_PROJECT and site.target in bridging:
                     target = site.target
                     assert isinstance(target, FuncRef)
                     chain = tuple(colors.chain(target, KIND_BRIDGE))
-                    yield self._hit(fn, site, chain, f"`{target.label}` (via {' → '.join(chain)})")
-                elif callee == _THREADSAFE_RESULT and self._on_running_loop(fn, site):
                     yield self._hit(
-                        fn, site, (fn.label, "asyncio.run_coroutine_threadsafe"),
-                        "`run_coroutine_threadsafe(..., loop).result()`", deadlock=True,
-                    )  # fmt: skip
+                        fn, fn.module, site.row, chain, f"`{target.label}` (via {' → '.join(chain)})"
+                    )
 
     @staticmethod
-    def _on_running_loop(fn: FuncRef, site: Site) -> bool:
+    def _on_running_loop(fn: FuncRef, row: int) -> bool:
         """Is the ``loop`` argument of the inner ``run_coroutine_threadsafe`` the running loop?"""
         calls = fn.module.facts.calls
         inner = None
-        for i in range(site.row - 1, -1, -1):  # the inner call was recorded just before
+        for i in range(row - 1, -1, -1):  # the inner call was recorded just before
             if calls[i][C_SCOPE] == fn.index and calls[i][C_CALLEE] == "asyncio.run_coroutine_threadsafe":
                 inner = i
                 break
@@ -104,7 +121,7 @@ class BridgeInRunningLoop(Rule):
         if not loop_name:  # ``run_coroutine_threadsafe(c, asyncio.get_running_loop())``
             return any(
                 c[C_PARENT] == inner and c[C_CALLEE] in _RUNNING_LOOP
-                for c in calls[inner + 1 : site.row + 8]
+                for c in calls[inner + 1 : row + 8]
             )
         for a in fn.module.facts.assigns:
             if a.scope == fn.index and a.target == loop_name and a.call in _RUNNING_LOOP:
@@ -112,12 +129,18 @@ class BridgeInRunningLoop(Rule):
         return False
 
     def _hit(
-        self, fn: FuncRef, site: Site, chain: tuple[str, ...], what: str, deadlock: bool = False
+        self,
+        fn: FuncRef,
+        module: Module,
+        row: int,
+        chain: tuple[str, ...],
+        what: str,
+        deadlock: bool = False,
     ) -> Hit:
-        line, col, end_line, end_col = span(site)
+        call = module.facts.calls[row]
         outcome = "a deadlock" if deadlock else "a RuntimeError at run time"
         return self.hit(
-            fn.module, line, col, end_line, end_col,
+            module, call[C_LINE], call[C_COL], call[C_END_LINE], call[C_END_COL],
             symbol=fn.label, chain=chain, class_index=class_of(fn.module, fn.index),
             what=what, func=fn.fn.name, outcome=outcome,
         )  # fmt: skip
