@@ -211,6 +211,8 @@ ASYNC_METHODS: dict[str, frozenset[str]] = {
 #: sync code entering async code (ASY103/ASY206/ASY3xx)
 BRIDGES = frozenset({"asyncio.run", "asgiref.sync.async_to_sync", "anyio.run", "trio.run"})
 BRIDGE_METHODS = frozenset({"run_until_complete"})
+#: bridges that return a sync wrapper: only ``async_to_sync(f)(...)`` runs the event loop
+WRAPPING_BRIDGES = frozenset({"asgiref.sync.async_to_sync"})
 
 #: run a function object off the event loop: a function passed here is not called here
 OFFLOAD_FUNCTIONS = frozenset(

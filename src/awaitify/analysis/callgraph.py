@@ -21,9 +21,11 @@ from typing import NamedTuple
 from awaitify.analysis import apis
 from awaitify.analysis.facts import (
     C_CALLEE,
+    C_CTX,
     C_FLAGS,
     C_SCOPE,
     CALL_IN_LAMBDA,
+    CTX_ATTR,
     FN_GENERATOR,
 )
 from awaitify.analysis.project import Module, ProjectView
@@ -130,6 +132,8 @@ class CallGraph:
             if not callee:
                 continue
             if callee.endswith("run_until_complete") or callee in apis.BRIDGES:
+                if callee in apis.WRAPPING_BRIDGES and call[C_CTX] != CTX_ATTR:
+                    continue  # ``async_to_sync(f)`` only builds a wrapper; calling it bridges
                 out.append((row, KIND_BRIDGE, callee, callee.rpartition("().")[2]))
                 continue
             if callee.rpartition(".")[2] not in relevant:

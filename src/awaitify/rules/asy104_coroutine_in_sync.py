@@ -3,7 +3,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from awaitify.analysis.callgraph import KIND_PROJECT
-from awaitify.analysis.facts import C_CTX, CTX_ATTR, CTX_ITER, CTX_NAMES, CTX_OPERAND, CTX_TEST
+from awaitify.analysis.facts import (
+    C_CALLEE,
+    C_CTX,
+    CTX_ATTR,
+    CTX_ITER,
+    CTX_NAMES,
+    CTX_OPERAND,
+    CTX_TEST,
+    CallRow,
+)
 from awaitify.analysis.project import ProjectView
 from awaitify.analysis.resolve import FuncRef
 from awaitify.model import Category
@@ -17,6 +26,15 @@ _VALUE_USES = {
     CTX_ITER: "it is iterated",
 }
 assert all(CTX_NAMES[c] for c in _VALUE_USES)
+
+
+def _delegates_await(calls: tuple[CallRow, ...], row: int) -> bool:
+    """Is the coroutine's ``__await__`` (or ``send``/``close``) what is taken from it?
+
+    The outer call (``self.start().__await__()``) is recorded just before the inner one."""
+    callee = calls[row][C_CALLEE]
+    wanted = (f"{callee}().__await__", f"{callee}().send", f"{callee}().close")
+    return any(calls[r][C_CALLEE] in wanted for r in range(max(row - 2, 0), min(row + 3, len(calls))))
 
 
 class CoroutineInSync(Rule):
@@ -71,6 +89,8 @@ class CoroutineInSync(Rule):
                     continue
                 if not graph.is_coroutine_function(site.target):
                     continue
+                if fn.fn.name == "__await__" or _delegates_await(calls, site.row):
+                    continue  # ``return self.start().__await__()`` is how awaitables delegate
                 target = site.target
                 assert isinstance(target, FuncRef)
                 line, col, end_line, end_col = span(site)
