@@ -14,6 +14,7 @@ elsewhere); a function passed *as an object* to ``asyncio.to_thread`` is not a c
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Iterator
 from functools import cached_property
 from typing import NamedTuple
@@ -66,8 +67,14 @@ class Site(NamedTuple):
 
 
 class CallGraph:
-    def __init__(self, project: ProjectView) -> None:
+    """Built once per run. ``previous`` is :meth:`snapshot` of an earlier run on the same
+    project: modules whose import closure did not change reuse their classified calls, so
+    an edit to one file re-resolves only the modules that (transitively) import it."""
+
+    def __init__(self, project: ProjectView, previous: bytes | None = None) -> None:
         self.project = project
+        self._previous = previous
+        self.reused_modules = 0
         self.resolver = Resolver(project)
         extra_blocking = frozenset(project.config.blocking_apis)
         extra_async = frozenset(project.config.async_apis)
@@ -150,14 +157,20 @@ class CallGraph:
         return out
 
     def _build(self) -> None:
-        relevant = self._relevant_names()
         modules = self.project.modules
-        total = sum(len(m.facts.calls) for m in modules)
-        if total >= _PARALLEL_CALLS and _can_fork():
-            classified = _classify_in_parallel(self, relevant)
-        else:
-            classified = [self._classify_module(m, relevant) for m in modules]
+        classified: list[list[tuple[int, int, Target | None, str]] | None] = self._reuse()
+        todo = [m for m, rows in zip(modules, classified, strict=True) if rows is None]
+        if todo:
+            relevant = self._relevant_names()
+            total = sum(len(m.facts.calls) for m in todo)
+            if total >= _PARALLEL_CALLS and _can_fork():
+                fresh = _classify_in_parallel(self, relevant, todo)
+            else:
+                fresh = [self._classify_module(m, relevant) for m in todo]
+            by_module = dict(zip(map(id, todo), fresh, strict=True))
+            classified = [by_module[id(m)] if rows is None else rows for m, rows in zip(modules, classified, strict=True)]
         for module, rows in zip(modules, classified, strict=True):
+            assert rows is not None
             mid = id(module)
             calls = module.facts.calls
             for row, kind, target, api in rows:
@@ -166,6 +179,78 @@ class CallGraph:
                 self.sites.setdefault((mid, calls[row][C_SCOPE]), []).append(site)
                 if kind == KIND_PROJECT:
                     self.callers.setdefault(target, []).append(site)  # type: ignore[arg-type]
+
+    # -- reuse across runs ----------------------------------------------------------------
+    def snapshot(self) -> bytes:
+        """The classified calls of every module, with the content each was computed from."""
+        rows: dict[str, list[tuple[int, int, object, str]]] = {m.path: [] for m in self.project.modules}
+        for sites in self.sites.values():
+            for site in sites:
+                target: object = site.target
+                if isinstance(target, FuncRef):
+                    target = (target.module.path, target.index)
+                rows[site.module.path].append((site.row, site.kind, target, site.api))
+        for out in rows.values():
+            out.sort()
+        digests = {m.path: m.digest for m in self.project.modules}
+        return marshal.dumps((_SNAPSHOT_FORMAT, digests, rows))
+
+    def _reuse(self) -> list[list[tuple[int, int, Target | None, str]] | None]:
+        modules = self.project.modules
+        nothing: list[list[tuple[int, int, Target | None, str]] | None] = [None] * len(modules)
+        if not self._previous:
+            return nothing
+        try:
+            fmt, digests, rows = marshal.loads(self._previous)
+        except (EOFError, ValueError, TypeError):
+            return nothing
+        if fmt != _SNAPSHOT_FORMAT or set(digests) != {m.path for m in modules}:
+            return nothing  # a module came or went: imports may resolve differently
+        by_path = {m.path: m for m in modules}
+        changed = [m for m in modules if digests.get(m.path) != m.digest or not m.digest]
+        stale = self._importers_of(changed)
+        out = nothing
+        refs: dict[tuple[str, int], FuncRef] = {}  # one FuncRef per callee, not per call
+        for i, module in enumerate(modules):
+            if id(module) in stale:
+                continue
+            decoded: list[tuple[int, int, Target | None, str]] = []
+            for row, kind, target, api in rows.get(module.path, ()):
+                if isinstance(target, tuple):
+                    ref = refs.get(target)
+                    if ref is None:
+                        owner = by_path.get(target[0])
+                        if owner is None or target[1] >= len(owner.facts.functions):
+                            break
+                        ref = refs[target] = FuncRef(owner, target[1])
+                    target = ref
+                decoded.append((row, kind, target, api))
+            else:
+                out[i] = decoded
+                self.reused_modules += 1
+        return out
+
+    def _importers_of(self, changed: list[Module]) -> set[int]:
+        """ids of the changed modules and of every module that imports one, transitively."""
+        if not changed:
+            return set()
+        importers: dict[int, list[Module]] = {}
+        resolver = self.resolver
+        find = self.project.find_module
+        for module in self.project.modules:
+            for imp in module.facts.imports:
+                target = resolver.absolute(module, imp.target)
+                dep = find(target) or find(target.rpartition(".")[0])
+                if dep is not None and dep is not module:
+                    importers.setdefault(id(dep), []).append(module)
+        seen = {id(m) for m in changed}
+        queue = list(changed)
+        while queue:
+            for importer in importers.get(id(queue.pop()), ()):
+                if id(importer) not in seen:
+                    seen.add(id(importer))
+                    queue.append(importer)
+        return seen
 
     # -- queries --------------------------------------------------------------------------
     def site(self, module: Module, row: int) -> Site | None:
@@ -213,7 +298,8 @@ class CallGraph:
 # -- resolving a large project on every core ---------------------------------------------
 #: below this many call rows, one process is faster than forking
 _PARALLEL_CALLS = 60_000  # measured: see docs/performance.md
-_FORKED: tuple[CallGraph, frozenset[str]] | None = None
+_FORKED: tuple[CallGraph, frozenset[str], list[Module]] | None = None
+_SNAPSHOT_FORMAT = 1
 
 
 def _can_fork() -> bool:
@@ -226,11 +312,10 @@ def _can_fork() -> bool:
 def _classify_slice(bounds: tuple[int, int]) -> list[list[tuple[int, int, object, str]]]:
     """In a forked worker: classify modules[start:stop]; project refs become plain indices."""
     assert _FORKED is not None
-    graph, relevant = _FORKED
-    modules = graph.project.modules
-    position = {id(m): i for i, m in enumerate(modules)}
+    graph, relevant, todo = _FORKED
+    position = {id(m): i for i, m in enumerate(graph.project.modules)}
     out: list[list[tuple[int, int, object, str]]] = []
-    for module in modules[bounds[0] : bounds[1]]:
+    for module in todo[bounds[0] : bounds[1]]:
         rows = []
         for row, kind, target, api in graph._classify_module(module, relevant):
             encoded: object = target
@@ -242,7 +327,7 @@ def _classify_slice(bounds: tuple[int, int]) -> list[list[tuple[int, int, object
 
 
 def _classify_in_parallel(
-    graph: CallGraph, relevant: frozenset[str]
+    graph: CallGraph, relevant: frozenset[str], todo: list[Module]
 ) -> list[list[tuple[int, int, Target | None, str]]]:
     """Fork one worker per core; each resolves a contiguous share of the call rows.
 
@@ -252,7 +337,8 @@ def _classify_in_parallel(
     import os
 
     global _FORKED
-    modules = graph.project.modules
+    modules = todo
+    everything = graph.project.modules
     jobs = min(os.cpu_count() or 1, 4)
     weights = [len(m.facts.calls) for m in modules]
     share = sum(weights) / (jobs * 4)
@@ -265,7 +351,7 @@ def _classify_in_parallel(
             start, acc = i + 1, 0
     if start < len(modules):
         bounds.append((start, len(modules)))
-    _FORKED = (graph, relevant)
+    _FORKED = (graph, relevant, todo)
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             parts = pool.map(_classify_slice, bounds, chunksize=1)
@@ -277,7 +363,7 @@ def _classify_in_parallel(
             decoded: list[tuple[int, int, Target | None, str]] = []
             for row, kind, target, api in rows:
                 if isinstance(target, tuple):
-                    target = FuncRef(modules[target[0]], target[1])
+                    target = FuncRef(everything[target[0]], target[1])
                 decoded.append((row, kind, target, api))  # type: ignore[arg-type]
             out.append(decoded)
     return out

@@ -55,6 +55,8 @@ class ProjectView:
     config: Config
     modules: list[Module]
     _by_suffix: dict[str, Module | None] = field(default_factory=dict, repr=False)
+    #: a :meth:`CallGraph.snapshot` of an earlier run, to re-resolve only what changed
+    previous_graph: bytes | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         index: dict[str, Module | None] = {}
@@ -87,7 +89,7 @@ class ProjectView:
         """The resolved call graph, built on first use (rules that need it share it)."""
         from awaitify.analysis.callgraph import CallGraph
 
-        return CallGraph(self)
+        return CallGraph(self, self.previous_graph)
 
     @cached_property
     def colors(self) -> Colors:
