@@ -1,0 +1,270 @@
+"""Cross-module resolution, receiver types, the call graph and colour propagation."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from awaitify.analysis.callgraph import KIND_BLOCKING, KIND_BRIDGE, KIND_PROJECT, CallGraph
+from awaitify.analysis.facts import C_CALLEE, C_LINE
+from awaitify.analysis.project import Module, ProjectView, build_project
+from awaitify.analysis.resolve import ClassRef, Factory, FuncRef
+from awaitify.config import Config
+from awaitify.engine.parse import facts_from_bytes
+from awaitify.engine.runner import content_digest
+
+
+def make_project(tmp_path: Path, files: dict[str, str]) -> ProjectView:
+    entries = []
+    for rel, text in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = textwrap.dedent(text).encode()
+        path.write_bytes(data)
+        entries.append((rel, str(path), facts_from_bytes(data), content_digest(data)))
+    return build_project(Config(root=tmp_path), entries)
+
+
+def module(project: ProjectView, path: str) -> Module:
+    return project.by_path[path]
+
+
+def func(project: ProjectView, path: str, qualname: str) -> FuncRef:
+    m = module(project, path)
+    for i, fn in enumerate(m.facts.functions):
+        if fn.qualname == qualname:
+            return FuncRef(m, i)
+    raise AssertionError(f"no {qualname} in {path}")
+
+
+def site_at(graph: CallGraph, m: Module, callee: str):  # type: ignore[no-untyped-def]
+    for row, call in enumerate(m.facts.calls):
+        if call[C_CALLEE] == callee:
+            return graph.site(m, row)
+    raise AssertionError(f"no call to {callee}")
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> ProjectView:
+    return make_project(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/db.py": """
+                from sqlalchemy.orm import sessionmaker
+                from sqlalchemy.ext.asyncio import async_sessionmaker
+                SessionLocal = sessionmaker()
+                AsyncSessionLocal = async_sessionmaker()
+            """,
+            "app/repo.py": """
+                from sqlalchemy.orm import Session
+
+                class BaseRepo:
+                    def __init__(self, db: Session):
+                        self.db = db
+
+                    def save(self, obj):
+                        self.db.add(obj)
+                        self.db.commit()
+
+                class OrderRepo(BaseRepo):
+                    def get(self, key):
+                        return self.db.get(dict, key)
+
+                    def save(self, obj):
+                        super().save(obj)
+            """,
+            "app/services/orders.py": """
+                import asyncio
+                import time as clock
+                from ..repo import OrderRepo
+                from app.db import SessionLocal, AsyncSessionLocal
+                from app import repo as repo_module
+
+                def helper():
+                    clock.sleep(1)
+
+                def wrapper():
+                    helper()
+
+                def bridge():
+                    return asyncio.run(fetch())
+
+                async def fetch():
+                    return 1
+
+                def gen():
+                    helper()
+                    yield 1
+
+                class OrderService:
+                    def __init__(self, repo: OrderRepo):
+                        self.repo = repo
+                        self.other = repo_module.OrderRepo(None)
+
+                    async def place(self, obj):
+                        self.repo.save(obj)
+                        self.other.get(1)
+                        wrapper()
+                        bridge()
+                        gen()
+                        with SessionLocal() as db:
+                            db.query(int)
+                        async with AsyncSessionLocal() as adb:
+                            await adb.execute(1)
+            """,
+        },
+    )
+
+
+def test_relative_and_absolute_imports_resolve_across_modules(shop: ProjectView) -> None:
+    graph = shop.graph
+    orders = module(shop, "app/services/orders.py")
+    assert site_at(graph, orders, "wrapper").target == func(shop, "app/services/orders.py", "wrapper")
+    # ``from ..repo import OrderRepo`` then ``self.repo: OrderRepo`` then an inherited override
+    save = site_at(graph, orders, "self.repo.save")
+    assert save.kind == KIND_PROJECT
+    assert save.target == func(shop, "app/repo.py", "OrderRepo.save")
+    # ``from app import repo as repo_module; self.other = repo_module.OrderRepo(None)``
+    got = site_at(graph, orders, "self.other.get")
+    assert got.target == func(shop, "app/repo.py", "OrderRepo.get")
+
+
+def test_super_and_inherited_attribute_types(shop: ProjectView) -> None:
+    graph = shop.graph
+    repo = module(shop, "app/repo.py")
+    sup = site_at(graph, repo, "super().save")
+    assert sup.target == func(shop, "app/repo.py", "BaseRepo.save")
+    # ``self.db`` is typed in the base class's ``__init__`` from ``db: Session``
+    get = site_at(graph, repo, "self.db.get")
+    assert get.kind == KIND_BLOCKING
+    assert get.api == "sqlalchemy.orm.Session.get"
+
+
+def test_session_factories(shop: ProjectView) -> None:
+    resolver = shop.graph.resolver
+    db = module(shop, "app/db.py")
+    assert resolver.type_of(db, -1, "SessionLocal") == Factory("sqlalchemy.orm.Session")
+    orders = module(shop, "app/services/orders.py")
+    place = func(shop, "app/services/orders.py", "OrderService.place")
+    assert resolver.type_of(orders, place.index, "db") == "sqlalchemy.orm.Session"
+    assert resolver.type_of(orders, place.index, "adb") == "sqlalchemy.ext.asyncio.AsyncSession"
+    assert site_at(shop.graph, orders, "db.query").kind == KIND_BLOCKING
+    assert site_at(shop.graph, orders, "adb.execute").kind != KIND_BLOCKING
+
+
+def test_colours_and_shortest_chains(shop: ProjectView) -> None:
+    colors = shop.colors
+    path = "app/services/orders.py"
+    wrapper = func(shop, path, "wrapper")
+    assert wrapper in colors.blocking
+    assert colors.chain(wrapper, KIND_BLOCKING) == ["wrapper", "helper", "time.sleep"]
+    bridge = func(shop, path, "bridge")
+    assert bridge in colors.bridging
+    assert colors.chain(bridge, KIND_BRIDGE) == ["bridge", "asyncio.run"]
+    # calling a generator runs nothing; async functions stop propagation
+    assert func(shop, path, "gen") not in colors.blocking
+    assert func(shop, path, "OrderService.place") not in colors.blocking
+    # the base-class save commits through the typed session
+    assert func(shop, "app/repo.py", "BaseRepo.save") in colors.blocking
+    assert func(shop, "app/repo.py", "OrderRepo.save") in colors.blocking
+
+
+def test_unknown_receivers_are_not_guessed(tmp_path: Path) -> None:
+    project = make_project(
+        tmp_path,
+        {
+            "m.py": """
+                import requests
+
+                def fetch(client, name):
+                    getattr(client, name)()
+                    client.get("x")
+                    handler = pick()
+                    handler()
+
+                def pick():
+                    return requests.get
+
+                async def run(client):
+                    fetch(client, "get")
+            """,
+        },
+    )
+    fetch = func(project, "m.py", "fetch")
+    assert fetch not in project.colors.blocking
+    # getattr, an untyped receiver and a callable variable stay unknown: only ``pick()`` is known
+    assert [s.target for s in project.graph.body_sites(fetch)] == [func(project, "m.py", "pick")]
+
+
+def test_cycles_terminate_and_propagate(tmp_path: Path) -> None:
+    project = make_project(
+        tmp_path,
+        {
+            "m.py": """
+                import time
+
+                def a(n):
+                    if n:
+                        b(n - 1)
+
+                def b(n):
+                    a(n)
+                    time.sleep(0)
+            """,
+        },
+    )
+    a = func(project, "m.py", "a")
+    assert project.colors.chain(a, KIND_BLOCKING) == ["a", "b", "time.sleep"]
+
+
+def test_graph_snapshot_reuse_matches_a_full_build(shop: ProjectView, tmp_path: Path) -> None:
+    def signature(graph: CallGraph) -> list[tuple[str, int, int, str]]:
+        return sorted(
+            (s.module.path, s.row, s.kind, str(s.target.label if isinstance(s.target, FuncRef) else s.target))
+            for sites in graph.sites.values()
+            for s in sites
+        )
+
+    full = signature(shop.graph)
+    snapshot = shop.graph.snapshot()
+    again = build_project(
+        shop.config, [(m.path, m.abspath, m.facts, m.digest) for m in shop.modules]
+    )
+    again.previous_graph = snapshot
+    assert signature(again.graph) == full
+    assert again.graph.reused_modules == len(shop.modules)
+    # a changed leaf re-resolves itself and its importers only
+    changed = [
+        (m.path, m.abspath, m.facts, b"changed" if m.path == "app/repo.py" else m.digest)
+        for m in shop.modules
+    ]
+    third = build_project(shop.config, changed)
+    third.previous_graph = snapshot
+    assert signature(third.graph) == full
+    assert third.graph.reused_modules == len(shop.modules) - 2  # repo.py and orders.py
+
+
+def test_class_instantiation_is_a_call_to_init(tmp_path: Path) -> None:
+    project = make_project(
+        tmp_path,
+        {
+            "m.py": """
+                import requests
+
+                class Client:
+                    def __init__(self):
+                        self.token = requests.post("https://auth").text
+
+                async def main():
+                    Client()
+            """,
+        },
+    )
+    m = module(project, "m.py")
+    site = site_at(project.graph, m, "Client")
+    assert site.target == func(project, "m.py", "Client.__init__")
+    assert isinstance(project.graph.resolver.resolve_name(m, -1, "Client"), ClassRef)
+    assert m.facts.calls[site.row][C_LINE] == 9
