@@ -7,22 +7,31 @@
 
 from __future__ import annotations
 
-import hashlib
+import gc
 import os
 import pickle
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from awaitify import __version__
 from awaitify.config import Config, load_config
 from awaitify.engine.cache import Cache, open_cache
 from awaitify.engine.discover import Discovery, SourceFile, discover
-from awaitify.engine.runner import Analysed, run_files, split_by_stat
+from awaitify.engine.runner import RACY_NS, Analysed, content_digest, run_files, split_by_stat
+from awaitify.hashing import blake2b
 from awaitify.model import Result
+
+if TYPE_CHECKING:
+    from awaitify.engine.snapshot import Snapshot
 
 ProgressFactory = Callable[[int], Callable[[int], None]]
 _RESULT_FORMAT = 1
+#: At most this many changed files are hashed before deciding whether the stored result
+#: still holds (an edit that was undone, a ``touch``); more means real work anyway.
+_HASH_FIRST = 64
 
 
 @dataclass
@@ -38,13 +47,14 @@ def resolve_config(paths: Sequence[str | Path], config: Config | None = None) ->
     return config if config is not None else load_config([Path(p) for p in paths])
 
 
-def _result_key(config: Config, cwd: str, files: Sequence[SourceFile], digests: dict[str, bytes]) -> bytes:
-    h = hashlib.blake2b(digest_size=16)
+def _result_key(config: Config, cwd: str, entries: Sequence[tuple[str, bytes]]) -> bytes:
+    """``entries``: (display path, content hash) of every file, in display order."""
+    h = blake2b(digest_size=16)
     h.update(f"{__version__}\0{_RESULT_FORMAT}\0{config.digest()}\0{cwd}\0".encode())
-    for f in files:
-        h.update(f.display.encode())
+    for display, digest in entries:
+        h.update(display.encode())
         h.update(b"\0")
-        h.update(digests.get(f.abspath, b"-"))
+        h.update(digest or b"-")
     return h.digest()
 
 
@@ -56,10 +66,21 @@ def analyse_files(
     return run_files(files, cache, config.target_version, options.jobs, progress)
 
 
+def _graph_key(config: Config, cwd: str) -> bytes:
+    return blake2b(f"graph\0{__version__}\0{config.digest()}\0{cwd}".encode(), digest_size=16).digest()
+
+
 def project_result(
-    config: Config, analysed: Sequence[Analysed], cwd: str, notes: Sequence[str] = ()
+    config: Config,
+    analysed: Sequence[Analysed],
+    cwd: str,
+    notes: Sequence[str] = (),
+    cache: Cache | None = None,
 ) -> Result:
-    """The project phase: project view → rules → findings → inventory."""
+    """The project phase: project view → rules → findings → inventory.
+
+    With a ``cache``, the call graph of the previous run is reused for every module whose
+    import closure did not change, and this run's graph is stored for the next one."""
     from awaitify.analysis.findings import code_selected, to_findings
     from awaitify.analysis.inventory import build_inventory
     from awaitify.analysis.project import build_project
@@ -69,6 +90,8 @@ def project_result(
     project = build_project(
         config, [(a.source.display, a.source.abspath, a.facts, a.digest) for a in analysed]
     )
+    if cache is not None and cache.enabled:
+        project.previous_graph = cache.get_result(_graph_key(config, cwd))
     rules = [cls() for cls in all_rules() if code_selected(cls.code, config.select, config.ignore)]
     findings = to_findings(
         project,
@@ -76,6 +99,8 @@ def project_result(
         ((rule, rule.check(project)) for rule in rules),
         lambda module, line: source_line(module.abspath, line),
     )
+    if cache is not None and cache.enabled and "graph" in vars(project):
+        cache.put_result(_graph_key(config, cwd), project.graph.snapshot())
     summary, rows = build_inventory(project, findings)
     return Result(
         root=cwd,
@@ -84,6 +109,7 @@ def project_result(
         findings=tuple(findings),
         config_summary=config_summary(config),
         notes=tuple(notes),
+        project=config.root.name,
     )
 
 
@@ -101,6 +127,16 @@ def config_summary(config: Config) -> tuple[tuple[str, str], ...]:
         rows.append(
             ("session-factories", ", ".join(f"{s} → {a}" for s, a in config.session_factories))
         )
+    b = config.boundaries
+    rows.append(("task decorators", ", ".join(("celery tasks", *b.task_decorators))))
+    rows.append(("adapter classes", ", ".join(b.adapter_classes)))
+    rows.append(("entry points", ", ".join(("__main__ blocks", "click/typer commands", *b.entry_points))))
+    if b.sync_hooks:
+        rows.append(("sync hooks", ", ".join(b.sync_hooks)))
+    for layer, globs in config.layers:
+        rows.append((f"layer {layer}", ", ".join(globs)))
+    for glob, codes in config.per_file_ignores:
+        rows.append((f"per-file-ignores {glob}", ", ".join(codes)))
     if config.blocking_apis:
         rows.append(("blocking-apis", ", ".join(config.blocking_apis)))
     if config.async_apis:
@@ -117,31 +153,141 @@ def scan(
     config: Config | None = None,
     options: ScanOptions | None = None,
 ) -> Result:
-    """Inventory and findings for ``paths``. Raises ``UsageError`` for bad paths or config."""
+    """Inventory and findings for ``paths``. Raises ``UsageError`` for bad paths or config.
+
+    Cheapest first: when the snapshot of the last scan of these paths still holds and no
+    file changed, the stored result is returned without walking the tree, reading a file or
+    running the project phase; when only a few files changed they are hashed first, and an
+    edit that was undone still finds its stored result.
+    """
     options = options or ScanOptions()
     config = resolve_config(paths, config)
     cwd = options.cwd or os.getcwd()
-    found = discover_files(paths, config, cwd)
+    started = time.time_ns()
     cache = open_cache(config.cache_dir, options.use_cache)
+    collecting = gc.isenabled()
+    gc.disable()  # facts are millions of tuples and no cycles: collecting only costs time
     try:
+        return _scan(paths, config, cwd, cache, options, started)
+    finally:
+        if collecting:
+            gc.enable()
+        cache.close()
+
+
+def _scan(
+    paths: Sequence[str | Path],
+    config: Config,
+    cwd: str,
+    cache: Cache,
+    options: ScanOptions,
+    started: int,
+) -> Result:
+    from awaitify.engine.snapshot import check_rows, load_snapshot, save_snapshot, snapshot_key
+
+    skey = snapshot_key(config, cwd, paths) if cache.enabled else b""
+    snap = load_snapshot(cache, skey) if cache.enabled else None
+    seen: Discovery | Snapshot
+    if snap is not None:  # the tree holds the same files: no walk, no stat index
+        pairs = [(r[0], r[1]) for r in snap.rows]
+        digests, pending = check_rows(snap.rows)
+        seen = snap
+    else:
+        found = discover_files(paths, config, cwd)
+        pairs = [(f.abspath, f.display) for f in found.files]
         stats = cache.get_stats()
         digests, pending = split_by_stat(found.files, stats)
+        seen = found
+    fresh: dict[str, tuple[int, int, int, bytes]] = {}
+    if cache.enabled and len(pending) <= _HASH_FIRST:
+        # a few edited (or only touched) files: hash them, the result may be stored already
+        for path in pending:
+            got = _stat_and_hash(path)
+            if got is not None:
+                fresh[path] = got
+                digests[path] = got[3]
+        pending = [p for p in pending if p not in fresh]
         if not pending:
-            blob = cache.get_result(_result_key(config, cwd, found.files, digests))
-            if blob is not None:
-                try:
-                    cached: Result = pickle.loads(blob)
-                    return cached
-                except Exception:  # a damaged row: compute it again
-                    pass
-        analysed = analyse_files(config, found.files, cache, options)
-        digests = {a.source.abspath: a.digest for a in analysed}
-        notes = [*found.problems, *options.extra_notes, *cache.warnings]
-        result = project_result(config, analysed, cwd, notes)
-        cache.put_result(
-            _result_key(config, cwd, found.files, digests),
-            pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL),
-        )
-        return result
-    finally:
-        cache.close()
+            entries = [(display, digests[path]) for path, display in pairs]
+            blob = cache.get_result(_result_key(config, cwd, entries))
+            cached = _load_result(blob) if blob is not None else None
+            if cached is not None:
+                if fresh or snap is None:
+                    stats = snap.stats() if snap is not None else stats
+                    stats.update(fresh)
+                    save_snapshot(cache, skey, pairs, stats, seen, started - RACY_NS)
+                return replace(
+                    cached, notes=(*seen.problems, *options.extra_notes, *cache.warnings)
+                )
+    if snap is not None:
+        files = snap.files()
+        stats = snap.stats()
+    else:
+        files = found.files
+    stats.update(fresh)
+    progress = options.progress(len(pending)) if options.progress and pending else None
+    stats_out: dict[str, tuple[int, int, int, bytes]] = {}
+    analysed = run_files(
+        files,
+        cache,
+        config.target_version,
+        options.jobs,
+        progress,
+        stats=stats,
+        known=(digests, pending),
+        stats_out=stats_out,
+        started_ns=started,
+    )
+    notes = [*seen.problems, *options.extra_notes]
+    result = project_result(config, analysed, cwd, (), cache)
+    entries = [(a.source.display, a.digest) for a in analysed]
+    cache.put_result(_result_key(config, cwd, entries), _dump_result(result))
+    save_snapshot(cache, skey, pairs, stats_out, seen, started - RACY_NS)
+    return replace(result, notes=(*notes, *cache.warnings))
+
+
+def _stat_and_hash(path: str) -> tuple[int, int, int, bytes] | None:
+    """(size, mtime_ns, inode, content hash) of one file; None when it cannot be read."""
+    try:
+        with open(path, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            data = fh.read()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino, content_digest(data))
+
+
+def _dump_result(result: Result) -> bytes:
+    """Pickle with every model dataclass reduced to a constructor call: loading then runs
+    ``FileRow(*fields)`` in C-driven pickle code instead of the generic slots ``__setstate__``,
+    which is most of what a warm run would otherwise spend on thousands of rows."""
+    import copyreg
+    import dataclasses
+    import io
+
+    from awaitify import model
+
+    def reducer(obj: Any) -> tuple[Any, tuple[Any, ...]]:
+        return type(obj), tuple(getattr(obj, f.name) for f in dataclasses.fields(obj))
+
+    table = dict(copyreg.dispatch_table)
+    for value in vars(model).values():
+        if (
+            isinstance(value, type)
+            and dataclasses.is_dataclass(value)
+            and all(f.init for f in dataclasses.fields(value))
+        ):
+            table[value] = reducer
+    buf = io.BytesIO()
+    pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = table
+    pickler.dump(replace(result, notes=()))
+    return buf.getvalue()
+
+
+def _load_result(blob: bytes) -> Result | None:
+    try:
+        loaded = pickle.loads(blob)
+    except Exception:  # a damaged row, or one from another version of the model: recompute
+        return None
+    return loaded if isinstance(loaded, Result) else None

@@ -107,6 +107,12 @@ class LayerStats:
     files: int = 0
     async_functions: int = 0
     sync_functions: int = 0
+    #: sync functions of the layer's files that do or drive I/O (see :func:`adoption_share`)
+    sync_io_functions: int = 0
+
+    @property
+    def async_adoption(self) -> float:
+        return adoption_share(self.async_functions, self.sync_io_functions)
 
     def to_json(self) -> dict[str, int]:
         return {
@@ -114,6 +120,32 @@ class LayerStats:
             "async_functions": self.async_functions,
             "sync_functions": self.sync_functions,
         }
+
+
+def adoption_share(async_functions: int, sync_io_functions: int) -> float:
+    """Async adoption: the share of I/O functions that are async.
+
+    I/O functions are every ``async def`` plus the sync ``def``s that do or drive I/O: those
+    that block (call a blocking API, directly or through sync project functions) and those a
+    defect or standardization finding names as its symbol (a sync method to convert, a sync
+    function driving async code). Files of the ``migration`` layer are left out. With no
+    I/O function at all there is nothing left to convert: 1.0.
+    """
+    total = async_functions + sync_io_functions
+    return async_functions / total if total else 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class ClassStats:
+    """Classes of one layer (by class name first, as SPEC §4 says, then by file)."""
+
+    classes: int = 0
+    #: classes with an ``async def`` method, a blocking public sync method, or an open
+    #: ASY2xx finding on a method
+    io_classes: int = 0
+    #: I/O classes with neither a blocking public sync method nor an open ASY2xx finding:
+    #: "fully async"
+    async_classes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +163,50 @@ class Summary:
     findings_by_priority: dict[str, int]
     by_layer: dict[str, LayerStats]
     bridges_by_kind: dict[str, int] = field(default_factory=dict)
+    # Not part of the SPEC §5 JSON (kept out of ``to_json``): extra counts for the guide,
+    # the HTML report and ``check --fail-on-regression``.
+    sync_io_functions: int = 0
+    classes_by_layer: dict[str, ClassStats] = field(default_factory=dict)
+
+    @property
+    def async_adoption(self) -> float:
+        return adoption_share(self.async_functions, self.sync_io_functions)
+
+    @property
+    def async_share(self) -> float:
+        """Share of all functions that are ``async def`` (0.0 with no function)."""
+        total = self.async_functions + self.sync_functions
+        return self.async_functions / total if total else 0.0
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Summary:
+        """Inverse of :meth:`to_json` (for history rows); extra counts default to 0."""
+        layers = data.get("by_layer") or {}
+        return cls(
+            files=int(data.get("files", 0)),
+            files_with_syntax_errors=int(data.get("files_with_syntax_errors", 0)),
+            lines=int(data.get("lines", 0)),
+            async_functions=int(data.get("async_functions", 0)),
+            sync_functions=int(data.get("sync_functions", 0)),
+            asyncio_run_calls=int(data.get("asyncio_run_calls", 0)),
+            bridges=int(data.get("bridges", 0)),
+            mixed_files=int(data.get("mixed_files", 0)),
+            mixed_classes=int(data.get("mixed_classes", 0)),
+            findings_by_code={
+                str(k): int(v) for k, v in (data.get("findings_by_code") or {}).items()
+            },
+            findings_by_priority={
+                str(k): int(v) for k, v in (data.get("findings_by_priority") or {}).items()
+            },
+            by_layer={
+                str(k): LayerStats(
+                    int(v.get("files", 0)),
+                    int(v.get("async_functions", 0)),
+                    int(v.get("sync_functions", 0)),
+                )
+                for k, v in layers.items()
+            },
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -152,6 +228,32 @@ class Summary:
 
 
 @dataclass(frozen=True, slots=True)
+class TrendPoint:
+    """One earlier run (from ``history``), oldest first in :attr:`Result.trend`."""
+
+    date: str  # ISO-8601
+    summary: Summary
+    commit: str | None = None  # 40 hex, for ``history --git`` rows
+    subject: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.commit[:8] if self.commit else self.date[:10]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanStep:
+    """One step of the migration plan (``plan``), in the order the work should be done."""
+
+    order: int
+    layer: str
+    title: str  # "Convert InvoiceRepository to async"
+    targets: tuple[str, ...] = ()  # ``path::Symbol`` selectors
+    blast_radius: int = 0  # functions and call sites the step touches
+    command: str = ""  # "awaitify migrate app/repositories/invoices.py::InvoiceRepository"
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
     """What ``api.scan`` returns: the whole analysis of one run."""
 
@@ -161,3 +263,9 @@ class Result:
     findings: tuple[Finding, ...]
     config_summary: tuple[tuple[str, str], ...] = ()  # rules in force, for the guide
     notes: tuple[str, ...] = ()  # warnings gathered during the run (cache rebuilt, ...)
+    #: earlier runs, oldest first, for the trend sections (set by ``history``; may be empty)
+    trend: tuple[TrendPoint, ...] = ()
+    #: the migration plan, in order (set by ``plan``; the guide's Next steps use it)
+    plan: tuple[PlanStep, ...] = ()
+    #: the scanned project's name (its configuration folder or the scanned folder)
+    project: str = ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from awaitify.analysis.facts import FileFacts
+from awaitify.analysis.facts import FN_PROPERTY, FileFacts, Function
 from awaitify.analysis.project import ProjectView
 from awaitify.model import (
     Category,
@@ -30,6 +30,7 @@ def build_inventory(
     layers: dict[str, list[int]] = {}
     bridge_kinds: Counter[str] = Counter()
     named = _named_symbols(findings)
+    blocking = _blocking_functions(project)
     class_stats: dict[str, list[int]] = {}
     for m in project.modules:
         facts = m.facts
@@ -56,7 +57,14 @@ def build_inventory(
             )
         )
         work, standardize = named.get(m.path, (set(), Counter()))
-        n_sync_io = sum(1 for fn in facts.functions if not fn.is_async and fn.qualname in work)
+        blocks = blocking.get(m.path, set())
+        n_sync_io = 0
+        if m.layer != "migration":  # inventoried, never a standardization target
+            n_sync_io = sum(
+                1
+                for i, fn in enumerate(facts.functions)
+                if not fn.is_async and (i in blocks or fn.qualname in work)
+            )
         stats = layers.setdefault(m.layer, [0, 0, 0, 0])
         stats[0] += 1
         stats[1] += n_async
@@ -64,11 +72,17 @@ def build_inventory(
         stats[3] += n_sync_io
         for index, open_work in _class_work(facts, standardize).items():
             cstats = class_stats.setdefault(m.class_layer(index), [0, 0, 0])
-            has_async = any(fn.is_async for fn in facts.functions if fn.class_index == index)
+            has_async = blocking_public = False
+            for i, fn in enumerate(facts.functions):
+                if fn.class_index != index:
+                    continue
+                has_async = has_async or fn.is_async
+                if not fn.is_async and i in blocks and _public(fn):
+                    blocking_public = True
             cstats[0] += 1
-            if has_async or open_work:
+            if has_async or blocking_public or open_work:
                 cstats[1] += 1
-                if not open_work:
+                if not blocking_public and not open_work:
                     cstats[2] += 1
     rows.sort(key=lambda r: r.path)
     by_code = Counter(f.code for f in findings)
@@ -91,6 +105,19 @@ def build_inventory(
         classes_by_layer={k: ClassStats(*v) for k, v in sorted(class_stats.items())},
     )
     return summary, tuple(rows)
+
+
+def _public(fn: Function) -> bool:
+    """A method a caller converts with its class: not private, not a dunder, not a property."""
+    return not fn.name.startswith("_") and not fn.flags & FN_PROPERTY
+
+
+def _blocking_functions(project: ProjectView) -> dict[str, set[int]]:
+    """Per path: indices of the sync functions that block, directly or transitively."""
+    out: dict[str, set[int]] = {}
+    for ref in project.colors.blocking:
+        out.setdefault(ref.module.path, set()).add(ref.index)
+    return out
 
 
 def _named_symbols(

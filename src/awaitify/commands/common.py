@@ -41,7 +41,7 @@ def config_from_args(args: argparse.Namespace, paths: list[str] | None = None) -
     if select is not None:
         overrides["select"] = select
     if ignore is not None:
-        overrides["ignore"] = tuple({*config.ignore, *ignore})
+        overrides["ignore"] = tuple(dict.fromkeys((*config.ignore, *ignore)))
     return config.with_overrides(**overrides)
 
 

@@ -15,6 +15,11 @@ def run(args: argparse.Namespace) -> int:
     result = scan(args.paths, config, scan_options(args))
     for note in result.notes:
         warn(note)
+    if args.format in ("markdown", "html"):
+        from awaitify.history import load_trend
+        from awaitify.report.metrics import with_trend
+
+        result = with_trend(result, load_trend(config))  # before recording: no double count
     if args.record:
         from awaitify.history import record_run
 

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from awaitify.engine.parse import decode
 
 
 @lru_cache(maxsize=256)
-def read_source_lines(abspath: str) -> tuple[str, ...]:
+def _lines(abspath: str, size: int, mtime_ns: int) -> tuple[str, ...]:
+    # keyed by size and mtime too, so an edited file is read again in a long-lived process
     try:
         with open(abspath, "rb") as fh:
             data = fh.read()
     except OSError:
         return ()
     return tuple(decode(data).splitlines())
+
+
+def read_source_lines(abspath: str) -> tuple[str, ...]:
+    try:
+        st = os.stat(abspath)
+    except OSError:
+        return ()
+    return _lines(abspath, st.st_size, st.st_mtime_ns)
 
 
 def source_line(abspath: str, line: int) -> str:
