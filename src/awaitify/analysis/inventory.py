@@ -70,12 +70,15 @@ def build_inventory(
         stats[1] += n_async
         stats[2] += n_sync
         stats[3] += n_sync_io
+        methods: dict[int, list[int]] = {}
+        for i, fn in enumerate(facts.functions):
+            if fn.class_index >= 0:
+                methods.setdefault(fn.class_index, []).append(i)
         for index, open_work in _class_work(facts, standardize).items():
             cstats = class_stats.setdefault(m.class_layer(index), [0, 0, 0])
             has_async = blocking_public = False
-            for i, fn in enumerate(facts.functions):
-                if fn.class_index != index:
-                    continue
+            for i in methods.get(index, ()):
+                fn = facts.functions[i]
                 has_async = has_async or fn.is_async
                 if not fn.is_async and i in blocks and _public(fn):
                     blocking_public = True
