@@ -23,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
     if args.record:
         from awaitify.history import record_run
 
-        record_run(config, result)
+        for warning in record_run(config, result):
+            warn(warning)
     emit(render(args.format, result, color=args.output is None and sys.stdout.isatty()), args.output)
     return 0

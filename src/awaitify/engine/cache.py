@@ -8,6 +8,13 @@
 * ``results``: the project-phase result for an exact set of (path, content) pairs and a
   config, so an unchanged tree skips the project phase too.
 * ``runs``: recorded summaries for ``history``.
+* ``snapshots``: what a scan of some paths saw of the tree (folders, ignore files, files
+  with their stat and content hash), so a run where nothing changed neither walks the tree
+  nor reads the stat index (see :mod:`awaitify.engine.snapshot`).
+* ``blobs``: git blob id → content hash, so ``history --git`` and ``syntax --blame`` find
+  the facts of a blob they have met before without even reading it.
+* ``commit_summaries``: the §5 summary of one commit's tree under one config, so a second
+  ``history --git`` over the same commits skips the project phase too.
 
 Deleting the folder loses nothing but time. A corrupt or locked database is moved aside
 and rebuilt with a warning; every write is a short transaction in WAL mode, so two runs
@@ -18,12 +25,17 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 SCHEMA_VERSION = 1
+#: How long a run waits for another run's write to finish before going on without the
+#: cache (with a warning): long enough for a concurrent scan of a large codebase.
+BUSY_TIMEOUT_S = 30.0
 _BATCH = 500
 
 _SCHEMA = """
@@ -37,6 +49,9 @@ CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, commit_sha TEXT, date TEXT NOT NULL,
     subject TEXT, summary TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS snapshots (key BLOB PRIMARY KEY, data BLOB NOT NULL, used REAL);
+CREATE TABLE IF NOT EXISTS blobs (oid TEXT PRIMARY KEY, digest BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS commit_summaries (key BLOB PRIMARY KEY, summary TEXT NOT NULL);
 """
 
 
@@ -105,6 +120,24 @@ class Cache:
             (keep,),
         )
 
+    # -- snapshots -------------------------------------------------------------------
+    def get_snapshot(self, key: bytes) -> bytes | None:
+        if self.conn is None:
+            return None
+        rows = self._read("SELECT data FROM snapshots WHERE key = ?", (key,))
+        return bytes(rows[0][0]) if rows else None
+
+    def put_snapshot(self, key: bytes, data: bytes, keep: int = 8) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO snapshots (key, data, used) VALUES (?, ?, ?)",
+            [(key, data, time.time())],
+        )
+        self._execute(
+            "DELETE FROM snapshots WHERE key NOT IN "
+            "(SELECT key FROM snapshots ORDER BY used DESC LIMIT ?)",
+            (keep,),
+        )
+
     # -- runs --------------------------------------------------------------------------
     def add_run(self, commit: str | None, date: str, subject: str | None, summary: str) -> None:
         self._write(
@@ -122,13 +155,45 @@ class Cache:
             )
         ]
 
+    # -- git blobs and commit summaries (history --git, syntax --blame) ----------------
+    def get_blob_digests(self, oids: Iterable[str]) -> dict[str, bytes]:
+        """Content hashes of the git blobs already read, by blob id."""
+        if self.conn is None:
+            return {}
+        out: dict[str, bytes] = {}
+        oid_list = list(oids)
+        for i in range(0, len(oid_list), _BATCH):
+            chunk = oid_list[i : i + _BATCH]
+            marks = ",".join("?" * len(chunk))
+            for oid, digest in self._read(
+                f"SELECT oid, digest FROM blobs WHERE oid IN ({marks})", chunk
+            ):
+                if isinstance(oid, str) and isinstance(digest, bytes):
+                    out[oid] = digest
+        return out
+
+    def put_blob_digests(self, rows: Iterable[tuple[str, bytes]]) -> None:
+        self._write("INSERT OR REPLACE INTO blobs (oid, digest) VALUES (?, ?)", rows)
+
+    def get_commit_summary(self, key: bytes) -> str | None:
+        if self.conn is None:
+            return None
+        rows = self._read("SELECT summary FROM commit_summaries WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def put_commit_summaries(self, rows: Iterable[tuple[bytes, str]]) -> None:
+        self._write("INSERT OR REPLACE INTO commit_summaries (key, summary) VALUES (?, ?)", rows)
+
     # -- plumbing ----------------------------------------------------------------------
-    def _read(self, sql: str, params: Iterable[object] = ()) -> list[tuple[object, ...]]:
+    def _read(self, sql: str, params: Iterable[object] = ()) -> list[tuple[Any, ...]]:
         assert self.conn is not None
         try:
             return list(self.conn.execute(sql, tuple(params)))
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.OperationalError as exc:
             self._disable(f"cache read failed ({exc}); continuing without the cache")
+            return []
+        except sqlite3.DatabaseError as exc:
+            self._rebuild(exc)
             return []
 
     def _write(self, sql: str, rows: Iterable[tuple[object, ...]]) -> None:
@@ -144,7 +209,7 @@ class Cache:
             # locked for longer than the busy timeout: the results are still right
             self.warnings.append(f"cache not updated ({exc})")
         except sqlite3.DatabaseError as exc:
-            self._disable(f"cache write failed ({exc}); continuing without the cache")
+            self._rebuild(exc)
 
     def _execute(self, sql: str, params: tuple[object, ...]) -> None:
         if self.conn is None:
@@ -162,6 +227,16 @@ class Cache:
                 self.conn.close()
         self.conn = None
 
+    def _rebuild(self, error: Exception) -> None:
+        """The file is damaged beyond what opening it showed: move it aside and start over
+        (this run goes on with an empty cache; what it computes is stored again)."""
+        self._disable(f"cache {self.path} was unusable ({error}); rebuilt it")
+        if self.path is None:
+            return
+        _move_aside(self.path)
+        with contextlib.suppress(sqlite3.Error, OSError):
+            self.conn = _connect(self.path)
+
     def close(self) -> None:
         if self.conn is not None:
             with contextlib.suppress(sqlite3.Error):
@@ -169,28 +244,47 @@ class Cache:
             self.conn = None
 
 
+_TABLES = frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", _SCHEMA))
+
+
 def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None)
-    conn.isolation_level = "DEFERRED"
-    conn.execute("PRAGMA busy_timeout = 30000")
-    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
-    if not mode:
-        raise sqlite3.DatabaseError("cannot set journal mode")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    with conn:
-        conn.executescript(_SCHEMA)
-    row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-    if row is None:
-        with conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)",
-                (str(SCHEMA_VERSION),),
-            )
-    elif row[0] != str(SCHEMA_VERSION):
-        raise sqlite3.DatabaseError(f"cache schema {row[0]} is not {SCHEMA_VERSION}")
-    # a quick integrity probe: a corrupt file usually fails here
-    conn.execute("SELECT count(*) FROM meta").fetchone()
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    try:
+        conn.isolation_level = "DEFERRED"
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        # reading first: a corrupt file fails here, and an existing cache needs no write
+        # (so a run never waits for another run's long write just to open the cache)
+        mode = conn.execute("PRAGMA journal_mode").fetchone()
+        if not mode or str(mode[0]).lower() != "wal":
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            if not mode:
+                raise sqlite3.DatabaseError("cannot set journal mode")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not _TABLES <= tables:
+            with conn:
+                conn.executescript(_SCHEMA)
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row is None:
+            with conn:
+                conn.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+        elif row[0] != str(SCHEMA_VERSION):
+            raise sqlite3.DatabaseError(f"cache schema {row[0]} is not {SCHEMA_VERSION}")
+        # a quick integrity probe: a corrupt file usually fails here
+        conn.execute("SELECT count(*) FROM meta").fetchone()
+    except BaseException:
+        conn.close()
+        raise
     return conn
+
+
+def _move_aside(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            os.replace(f"{path}{suffix}", f"{path}{suffix}.broken")
 
 
 def _ensure_dir(directory: Path) -> None:
@@ -229,9 +323,7 @@ def open_cache(directory: Path, enabled: bool = True) -> Cache:
             error = exc
         if attempt == 0:
             warnings.append(f"cache {path} was unusable ({error}); rebuilt it")
-            for suffix in ("", "-wal", "-shm"):
-                with contextlib.suppress(OSError):
-                    os.replace(f"{path}{suffix}", f"{path}{suffix}.broken")
+            _move_aside(path)
     cache = Cache(None, None)
     cache.warnings.extend(warnings)
     cache.warnings.append("cache could not be rebuilt; running without it")
