@@ -53,8 +53,8 @@ class Suppressions:
         comments = self._comments(module)
         for line in lines:
             if line in comments:
-                codes = comments[line]
-                if codes is None or any(code.startswith(c) for c in codes):
+                listed = comments[line]
+                if listed is None or any(code.startswith(c) for c in listed):
                     return True
         return False
 
