@@ -76,11 +76,13 @@ def project_result(
     cwd: str,
     notes: Sequence[str] = (),
     cache: Cache | None = None,
+    graph_memo: dict[str, bytes] | None = None,
 ) -> Result:
     """The project phase: project view → rules → findings → inventory.
 
-    With a ``cache``, the call graph of the previous run is reused for every module whose
-    import closure did not change, and this run's graph is stored for the next one."""
+    With a ``cache`` (or, across the commits of one ``history`` run, a ``graph_memo``), the
+    call graph of the previous run is reused for every module whose import closure did not
+    change, and this run's graph is kept for the next one."""
     from awaitify.analysis.findings import code_selected, to_findings
     from awaitify.analysis.inventory import build_inventory
     from awaitify.analysis.project import build_project
@@ -90,7 +92,9 @@ def project_result(
     project = build_project(
         config, [(a.source.display, a.source.abspath, a.facts, a.digest) for a in analysed]
     )
-    if cache is not None and cache.enabled:
+    if graph_memo is not None:  # consecutive commits of ``history --git``
+        project.previous_graph = graph_memo.get("graph")
+    elif cache is not None and cache.enabled:
         project.previous_graph = cache.get_result(_graph_key(config, cwd))
     rules = [cls() for cls in all_rules() if code_selected(cls.code, config.select, config.ignore)]
     findings = to_findings(
@@ -99,8 +103,11 @@ def project_result(
         ((rule, rule.check(project)) for rule in rules),
         lambda module, line: source_line(module.abspath, line),
     )
-    if cache is not None and cache.enabled and "graph" in vars(project):
-        cache.put_result(_graph_key(config, cwd), project.graph.snapshot())
+    if "graph" in vars(project):  # only when a rule needed the call graph
+        if graph_memo is not None:
+            graph_memo["graph"] = project.graph.snapshot()
+        elif cache is not None and cache.enabled:
+            cache.put_result(_graph_key(config, cwd), project.graph.snapshot())
     summary, rows = build_inventory(project, findings)
     return Result(
         root=cwd,

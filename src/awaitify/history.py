@@ -320,8 +320,14 @@ def _summary_of(
             Analysed(SourceFile(abspath, display_path(abspath, cwd)), digest, file_facts)
         )
     analysed.sort(key=lambda a: a.source.display)
-    summary: dict[str, Any] = project_result(config, analysed, cwd).summary.to_json()
+    result = project_result(config, analysed, cwd, graph_memo=_GRAPH_MEMO)
+    summary: dict[str, Any] = result.summary.to_json()
     return summary
+
+
+#: the previous commit's call graph in this process: the next commit re-resolves only the
+#: modules whose import closure changed
+_GRAPH_MEMO: dict[str, bytes] = {}
 
 
 def _summary_job(index: int) -> tuple[int, dict[str, Any]]:
