@@ -268,3 +268,26 @@ def test_class_instantiation_is_a_call_to_init(tmp_path: Path) -> None:
     assert site.target == func(project, "m.py", "Client.__init__")
     assert isinstance(project.graph.resolver.resolve_name(m, -1, "Client"), ClassRef)
     assert m.facts.calls[site.row][C_LINE] == 9
+
+
+def test_project_modules_do_not_shadow_external_packages(tmp_path: Path) -> None:
+    project = make_project(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/celery.py": "from celery import Celery\napp = Celery('proj')\n",
+            "proj/requests.py": "def get(url):\n    return url\n",
+            "proj/tasks.py": """
+                import requests
+                from proj.celery import app
+
+                async def fetch(url):
+                    requests.get(url)
+            """,
+        },
+    )
+    tasks = module(project, "proj/tasks.py")
+    site = site_at(project.graph, tasks, "requests.get")
+    assert site.kind == KIND_BLOCKING  # the external ``requests``, not proj/requests.py
+    assert project.find_module("proj.celery") is module(project, "proj/celery.py")
+    assert project.find_module("celery") is None

@@ -39,7 +39,7 @@ class Finding:
     column: int  # 0-based, like ``ast`` col_offset (SARIF/GitHub writers add 1)
     end_line: int
     end_column: int
-    symbol: str  # ``Class.method`` / ``function`` / "" for module level
+    symbol: str  # ``Class.method`` / ``function`` / ``<module>`` at module level ("" for ASY0xx)
     message: str
     chain: tuple[str, ...] = ()
     fix: str | None = None

@@ -67,6 +67,11 @@ _OVERLOAD_DECORATORS = frozenset({"typing.overload", "overload", "typing_extensi
 
 def dotted(node: ast.expr) -> str:
     """``a.b.c`` for a Name/Attribute chain; ``f().m`` through calls; "" otherwise."""
+    tp = type(node)
+    if tp is ast.Name:  # the common cases first: this runs for every call and assignment
+        return node.id  # type: ignore[attr-defined,no-any-return]
+    if tp is ast.Attribute and type(node.value) is ast.Name:  # type: ignore[attr-defined]
+        return node.value.id + "." + node.attr  # type: ignore[attr-defined,no-any-return]
     parts: list[str] = []
     while True:
         tp = type(node)
@@ -89,31 +94,69 @@ def dotted(node: ast.expr) -> str:
 
 
 _DOTTED_TEXT = re.compile(r"^[A-Za-z_][\w.]*$")
-_WRAPPERS = frozenset({"Optional", "typing.Optional", "Annotated", "typing.Annotated", "Final", "typing.Final"})
+#: ``Optional[X]``, ``Annotated[X, ...]``, ... name X (matched on the last name part, so
+#: ``typing.Optional`` and ``t.Optional`` count too)
+_WRAPPERS = frozenset({"Optional", "Annotated", "Final", "ClassVar", "Required", "NotRequired"})
 
 
 def annotation_name(node: ast.expr) -> str:
-    """The class an annotation names: ``Session``, ``"Repo"``, ``Optional[Session]``, ``Session | None``."""
+    """The class an annotation names: ``Session``, ``"Repo"``, ``Optional[Session]``,
+    ``Session | None``, ``Union[Session, None]``, ``"Optional[Session]"``; "" otherwise."""
     tp = type(node)
     if tp is ast.Name or tp is ast.Attribute:
         return dotted(node)
     if tp is ast.Constant:
         value = node.value  # type: ignore[attr-defined]
-        if isinstance(value, str) and _DOTTED_TEXT.match(value.strip()):
-            return value.strip()
-        return ""
-    if tp is ast.Subscript and dotted(node.value) in _WRAPPERS:  # type: ignore[attr-defined]
-        inner = node.slice  # type: ignore[attr-defined]
-        if type(inner) is ast.Tuple:
-            inner = inner.elts[0]  # type: ignore[attr-defined]
+        if not isinstance(value, str):
+            return ""
+        text = value.strip()
+        if _DOTTED_TEXT.match(text):
+            return text
+        if len(text) > 200:
+            return ""
+        try:  # a forward reference with structure: "Session | None", "Optional[Repo]"
+            inner = ast.parse(text, mode="eval").body
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return ""
         return annotation_name(inner)
+    if tp is ast.Subscript:
+        wrapper = dotted(node.value).rpartition(".")[2]  # type: ignore[attr-defined]
+        inner = node.slice  # type: ignore[attr-defined]
+        if wrapper in _WRAPPERS:
+            if type(inner) is ast.Tuple:
+                inner = inner.elts[0]
+            return annotation_name(inner)
+        if wrapper == "Union":
+            elts = inner.elts if type(inner) is ast.Tuple else [inner]
+            names = [annotation_name(e) for e in elts if not _is_none(e)]
+            return names[0] if len(names) == 1 else ""
+        return ""
     if tp is ast.BinOp and type(node.op) is ast.BitOr:  # type: ignore[attr-defined]
+        if _is_none(node.left):  # type: ignore[attr-defined]
+            return annotation_name(node.right)  # type: ignore[attr-defined]
         left = annotation_name(node.left)  # type: ignore[attr-defined]
-        right = annotation_name(node.right)  # type: ignore[attr-defined]
-        if left == "None":
-            return right
-        return left if right in ("None", "") else ""
+        return left if _is_none(node.right) or not annotation_name(node.right) else ""  # type: ignore[attr-defined]
     return ""
+
+
+def _is_none(node: ast.expr) -> bool:
+    return type(node) is ast.Constant and node.value in (None, "None")
+
+
+def _decorator_flags(names: list[str] | tuple[str, ...]) -> int:
+    flags = 0
+    for name in names:
+        if name in _PROPERTY_DECORATORS or name.endswith((".setter", ".deleter", ".getter")):
+            flags |= FN_PROPERTY
+        elif name == "staticmethod":
+            flags |= FN_STATICMETHOD
+        elif name == "classmethod":
+            flags |= FN_CLASSMETHOD
+        elif name in _ABSTRACT_DECORATORS:
+            flags |= FN_ABSTRACT
+        elif name in _OVERLOAD_DECORATORS:
+            flags |= FN_OVERLOAD
+    return flags
 
 
 def _is_stub_body(body: list[ast.stmt]) -> bool:
@@ -133,9 +176,9 @@ def _is_stub_body(body: list[ast.stmt]) -> bool:
 
 
 def _is_main_guard(test: ast.expr) -> bool:
-    if type(test) is not ast.Compare or len(test.ops) != 1:  # type: ignore[attr-defined]
+    if type(test) is not ast.Compare or len(test.ops) != 1:
         return False
-    sides = [test.left, test.comparators[0]]  # type: ignore[attr-defined]
+    sides = [test.left, test.comparators[0]]
     names = [s.id for s in sides if type(s) is ast.Name]
     consts = [s.value for s in sides if type(s) is ast.Constant]
     return names == ["__name__"] and consts == ["__main__"]
@@ -145,16 +188,8 @@ class Extractor:
     """Walks one module. Use :func:`extract` rather than this class directly."""
 
     def __init__(self) -> None:
-        self.functions: list[list[Any]] = []
-        self.classes: list[Class] = []
-        self.imports: list[Import] = []
-        self.calls: list[list[Any]] = []
-        self.assigns: list[list[Any]] = []
-        self.withs: list[list[Any]] = []
-        self.scope = -1  # current function index
-        self.klass = -1  # current class index (class body only)
-        self.flags = 0  # CALL_* flags that apply to calls recorded now
-        self.qual: list[str] = []
+        self.reset()
+        # bound-method dispatch tables: built once per process (see :func:`_extractor`)
         self.stmt: dict[type, Callable[[Any], None]] = {
             ast.FunctionDef: self._function,
             ast.AsyncFunctionDef: self._function,
@@ -209,6 +244,18 @@ class Extractor:
             ast.Slice: self._slice,
         }
 
+    def reset(self) -> None:
+        self.functions: list[list[Any]] = []
+        self.classes: list[Class] = []
+        self.imports: list[Import] = []
+        self.calls: list[list[Any]] = []
+        self.assigns: list[list[Any]] = []
+        self.withs: list[list[Any]] = []
+        self.scope = -1  # current function index
+        self.klass = -1  # current class index (class body only)
+        self.flags = 0  # CALL_* flags that apply to calls recorded now
+        self.qual: list[str] = []
+
     # -- statements ----------------------------------------------------------------------
     def body(self, stmts: list[ast.stmt]) -> None:
         table = self.stmt
@@ -241,17 +288,8 @@ class Extractor:
             params.append(("*" + args.vararg.arg, ""))
         if args.kwarg:
             params.append(("**" + args.kwarg.arg, ""))
-        for name in decorators:
-            if name in _PROPERTY_DECORATORS or name.endswith((".setter", ".deleter", ".getter")):
-                flags |= FN_PROPERTY
-            elif name == "staticmethod":
-                flags |= FN_STATICMETHOD
-            elif name == "classmethod":
-                flags |= FN_CLASSMETHOD
-            elif name in _ABSTRACT_DECORATORS:
-                flags |= FN_ABSTRACT
-            elif name in _OVERLOAD_DECORATORS:
-                flags |= FN_OVERLOAD
+        if decorators:
+            flags = _decorator_flags(decorators)
         if _is_stub_body(node.body):
             flags |= FN_STUB
         if saved_flags & CALL_IN_MAIN:
@@ -320,13 +358,11 @@ class Extractor:
         call = ""
         plain = ""
         if value is not None:
-            tp = type(value)
-            if tp is ast.Await:
-                value = value.value  # type: ignore[attr-defined]
-                tp = type(value)
-            if tp is ast.Call:
-                call = dotted(value.func)  # type: ignore[attr-defined]
-            elif tp is ast.Name or tp is ast.Attribute:
+            if type(value) is ast.Await:
+                value = value.value
+            if type(value) is ast.Call:
+                call = dotted(value.func)
+            elif type(value) is ast.Name or type(value) is ast.Attribute:
                 plain = dotted(value)
         if call or plain or annotation:
             self.assigns.append([self.scope, self.klass, name, call, plain, annotation, target.lineno])
@@ -493,7 +529,7 @@ class Extractor:
                 if tp is ast.Starred:
                     flags |= CALL_STARRED_ARGS
                 names.append("")
-        row = [
+        row: list[Any] = [
             self.scope,
             dotted(func),
             node.lineno,
@@ -529,7 +565,7 @@ class Extractor:
     def _attribute(self, node: ast.Attribute, ctx: int, parent: int) -> None:
         value = node.value
         while type(value) is ast.Attribute:
-            value = value.value  # type: ignore[attr-defined]
+            value = value.value
         handler = self.expr.get(type(value))
         if handler is not None:
             handler(value, CTX_ATTR, -1)
@@ -626,6 +662,19 @@ class Extractor:
                 self.visit(part, CTX_OTHER, -1)
 
 
+_shared: list[Extractor] = []
+
+
+def _extractor() -> Extractor:
+    """One extractor per process, reset per file: its dispatch tables cost more to build
+    than a small file costs to walk."""
+    if not _shared:
+        _shared.append(Extractor())
+    ex = _shared[0]
+    ex.reset()
+    return ex
+
+
 class Resolver:
     """Maps a raw dotted name to its import target: ``r`` → ``asyncio.run``."""
 
@@ -636,10 +685,15 @@ class Resolver:
             if imp.local != "*" and imp.local not in aliases:
                 aliases[imp.local] = imp.target
         self.aliases = aliases
+        self.memo: dict[str, str] = {"": ""}
 
     def __call__(self, raw: str) -> str:
-        if not raw:
-            return raw
+        done = self.memo.get(raw)
+        if done is None:
+            done = self.memo[raw] = self._resolve(raw)
+        return done
+
+    def _resolve(self, raw: str) -> str:
         head, dot, rest = raw.partition(".")
         if head.endswith("()"):
             inner = self(head[:-2])
@@ -679,7 +733,7 @@ def extract_module(tree: ast.Module) -> tuple[
     tuple[tuple[int, str], ...],
 ]:
     """Facts of a parsed module: functions, classes, imports, calls, assigns, withs, bridges."""
-    ex = Extractor()
+    ex = _extractor()
     ex.body(tree.body)
     resolve = Resolver(ex.imports)
     aliases = resolve.aliases
@@ -695,22 +749,19 @@ def extract_module(tree: ast.Module) -> tuple[
         args = row[9]
         row[9] = tuple(resolve(a) if a else a for a in args)
         row[1] = callee
-        calls.append(tuple(row))  # type: ignore[arg-type]
+        calls.append(tuple(row))
         kind = BRIDGE_CALLEES.get(callee)
         if kind is None and callee.endswith("run_until_complete"):
             kind = "run_until_complete"
         if kind is not None:
             bridges.append((index, kind))
-    functions = tuple(
-        Function(
-            q, n, a, ln, c, el, ci, p,
-            tuple(resolve(d) for d in decos),
-            tuple((pn, resolve(ann)) for pn, ann in params),
-            resolve(ret),
-            fl,
-        )
-        for q, n, a, ln, c, el, ci, p, decos, params, ret, fl in ex.functions
-    )  # fmt: skip
+    functions = []
+    for q, n, a, ln, c, el, ci, p, decos, params, ret, fl in ex.functions:
+        if decos:
+            decos = tuple(map(resolve, decos))
+            fl |= _decorator_flags(decos)  # ``from functools import cached_property as cp``
+        params = tuple([(pn, resolve(ann)) for pn, ann in params]) if params else ()
+        functions.append(Function(q, n, a, ln, c, el, ci, p, tuple(decos), params, resolve(ret), fl))
     classes = tuple(
         c._replace(bases=tuple(map(resolve, c.bases)), decorators=tuple(map(resolve, c.decorators)))
         for c in ex.classes
@@ -724,7 +775,7 @@ def extract_module(tree: ast.Module) -> tuple[
         for s, a, ln, c, el, ec, ci, expr, tgt in ex.withs
     )
     return (
-        functions,
+        tuple(functions),
         tuple(classes),
         tuple(ex.imports),
         tuple(calls),

@@ -19,13 +19,13 @@ import marshal
 from typing import Final, NamedTuple, TypeAlias
 
 #: Bumped whenever the layout below changes; part of every cache key.
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 
 # -- how a call's result is used (call row field ``ctx``) ---------------------------------
 CTX_EXPR = 0  # an expression statement: the result is dropped
 CTX_AWAIT = 1  # ``await f()``
 CTX_RETURN = 2  # ``return f()`` / ``lambda: f()``
-CTX_ASSIGN = 3  # ``x = f()``, ``x: T = f()``, ``x += f()``, walrus
+CTX_ASSIGN = 3  # ``x = f()``, ``x: T = f()``, walrus (``x += f()`` is CTX_OPERAND)
 CTX_ARG = 4  # an argument of another call (row field ``parent``)
 CTX_ATTR = 5  # ``f().x`` / ``f()[0]`` / ``f().m()``
 CTX_OPERAND = 6  # arithmetic, comparison, f-string, unary +/-/~

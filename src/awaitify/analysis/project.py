@@ -10,6 +10,7 @@ layout (``src/``, namespace packages, a scan of a sub-folder).
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -50,6 +51,30 @@ def module_name(relpath: str) -> tuple[str, bool]:
     return ".".join(parts), is_package
 
 
+def _importable_length(module: Module, packages: set[str]) -> int:
+    """How many dotted parts the shortest importable name of ``module`` has."""
+    folders = module.relpath.split("/")[:-1]
+    depth = 0
+    while folders and "/".join(folders) in packages:
+        depth += 1
+        folders.pop()
+    return max(depth if module.is_package else depth + 1, 1)
+
+
+def _external_roots() -> frozenset[str]:
+    from awaitify.analysis import apis
+
+    names = set(sys.stdlib_module_names)
+    for table in (apis.BLOCKING_FUNCTIONS, apis.ASYNC_FUNCTIONS, apis.BRIDGES, apis.CONSTRUCTS,
+                  apis.FACTORIES, apis.TYPE_ALIASES):  # fmt: skip
+        names.update(name.partition(".")[0] for name in table)
+    names.update({"celery", "django", "fastapi", "starlette", "flask", "pydantic", "pytest"})
+    return frozenset(names)
+
+
+_EXTERNAL_ROOTS = _external_roots()
+
+
 @dataclass
 class ProjectView:
     config: Config
@@ -59,14 +84,23 @@ class ProjectView:
     previous_graph: bytes | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        # A module in a package (``__init__.py`` up the folders) can only be imported under
+        # its package path, so shorter suffixes are not registered for it: a project's own
+        # ``proj/celery.py`` must not capture ``import celery``. Outside packages (scripts,
+        # namespace layouts) every suffix counts, except bare names of well-known external
+        # modules.
+        packages = {m.relpath.rpartition("/")[0] for m in self.modules if m.is_package}
         index: dict[str, Module | None] = {}
         implemented = {m.name for m in self.modules if not m.path.endswith(".pyi")}
         for m in self.modules:
             if m.path.endswith(".pyi") and m.name in implemented:
                 continue  # the stub's implementation is the module that runs
             parts = m.name.split(".") if m.name else []
-            for i in range(len(parts)):
+            shortest = _importable_length(m, packages)
+            for i in range(len(parts) - shortest + 1):
                 suffix = ".".join(parts[i:])
+                if i and i == len(parts) - 1 and suffix in _EXTERNAL_ROOTS:
+                    continue
                 if suffix in index and index[suffix] is not m:
                     index[suffix] = None  # ambiguous: never guess
                 else:

@@ -17,8 +17,12 @@ def functions(project: ProjectView, *, is_async: bool) -> Iterator[FuncRef]:
                 yield FuncRef(module, index)
 
 
+#: the symbol of a finding at module level (baselines key on it, so it is never empty)
+MODULE_SYMBOL = "<module>"
+
+
 def symbol(module: Module, scope: int) -> str:
-    return module.facts.functions[scope].qualname if scope >= 0 else ""
+    return module.facts.functions[scope].qualname if scope >= 0 else MODULE_SYMBOL
 
 
 def span(site: Site) -> tuple[int, int, int, int]:

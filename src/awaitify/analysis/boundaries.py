@@ -1,0 +1,638 @@
+"""Accepted sync→async boundaries, and the other kinds of function a rule or codemod treats
+specially: Celery tasks, adapter classes, entry points, tests, pytest fixtures, route
+handlers, configured sync hooks.
+
+These predicates read only facts (and, where a name must be followed across modules, the
+project :class:`~awaitify.analysis.resolve.Resolver`). The ASY2xx/ASY3xx rules and the
+migration codemod share them, so "where does the ``asyncio.run`` bridge belong" has one
+answer. The ``is_*`` functions return a short description (truthy) or ``None``, so a
+caller can both test and explain: ``is_celery_task(...) == "@shared_task"``.
+
+Heuristics are deliberately narrow where a false "boundary" would hide a finding:
+``@<x>.task`` is a Celery task only when ``x`` was built by ``celery.Celery(...)`` (or a
+project subclass of it), or when the dotted name it was imported from mentions celery;
+``@<x>.get`` is a route only when ``x`` is an ASGI router/app (FastAPI, Starlette, Quart,
+Litestar) or, when it cannot be resolved, is *named* like one (``router``, ``app``, ``api``)
+and was not built by a known sync framework (Flask, Django).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+
+import pathspec
+
+from awaitify.analysis.facts import (
+    C_ARGS,
+    C_CALLEE,
+    C_FLAGS,
+    C_SCOPE,
+    CALL_IN_MAIN,
+    FN_IN_MAIN,
+    Function,
+)
+from awaitify.analysis.project import Module
+from awaitify.analysis.resolve import ClassRef, FuncRef, Resolver
+from awaitify.config import Config
+
+# -- kinds returned by :func:`boundary_kind` ----------------------------------------------
+CELERY_TASK = "celery-task"
+ADAPTER = "adapter"
+ENTRY_POINT = "entry-point"
+HANDED_OVER = "handed-over"
+SYNC_HOOK = "sync-hook"
+EXCLUDED = "excluded"
+TEST = "test"
+
+_CELERY_DECORATORS = frozenset(
+    {
+        "celery.shared_task",
+        "celery.app.shared_task",
+        "celery.task",
+        "celery.decorators.task",
+        "celery.decorators.periodic_task",
+        "celery.task.periodic_task",
+        "shared_task",
+    }
+)
+_CELERY_APP_METHODS = frozenset({"task", "periodic_task"})
+_CELERY_CLASSES = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
+_CELERY_TASK_BASES = frozenset({"celery.Task", "celery.app.task.Task", "celery.task.Task"})
+
+_CLI_PACKAGES = frozenset({"click", "typer", "rich_click", "cloup", "asyncclick", "cyclopts"})
+#: decorator methods of a CLI object that register a command (``default``: cyclopts)
+_CLI_METHODS = frozenset({"command", "group", "callback", "default"})
+#: classes whose ``run`` is the entry of a thread or a worker process
+_THREAD_BASES = frozenset(
+    {"threading.Thread", "multiprocessing.Process", "gunicorn.workers.base.Worker"}
+)
+_CLI_CLASSES = frozenset(
+    {"typer.Typer", "typer.main.Typer", "click.Group", "click.core.Group", "click.Command"}
+)
+_DJANGO_COMMAND_BASES = frozenset(
+    {"django.core.management.base.BaseCommand", "django.core.management.BaseCommand"}
+)
+
+_ROUTE_METHODS = frozenset(
+    {"get", "post", "put", "patch", "delete", "head", "options", "trace", "api_route",
+     "websocket", "route", "websocket_route"}
+)  # fmt: skip
+_ASGI_PREFIXES = ("fastapi.", "starlette.", "quart.", "litestar.", "sanic.", "aiohttp.web.")
+_SYNC_WEB_PREFIXES = ("flask.", "django.", "bottle.", "pyramid.", "falcon.App", "tornado.")
+_ROUTER_NAMES = frozenset({"router", "app", "api", "application", "routes"})
+
+#: decorators that keep a function a plain callable
+_TRANSPARENT_DECORATORS = frozenset({"functools.wraps", "wraps", "staticmethod"})
+
+_FIXTURE_DECORATORS = frozenset(
+    {"pytest.fixture", "pytest_asyncio.fixture", "fixture", "pytest.yield_fixture"}
+)
+
+
+# -- small helpers ---------------------------------------------------------------------------
+def enclosing_functions(module: Module, fn_index: int) -> Iterator[int]:
+    """``fn_index`` and the functions it is nested in, innermost first."""
+    functions = module.facts.functions
+    s = fn_index
+    while s >= 0:
+        yield s
+        s = functions[s].parent
+
+
+def owner_class(module: Module, fn_index: int) -> int:
+    """The class a function (or the method it is nested in) belongs to, -1 when none."""
+    for s in enclosing_functions(module, fn_index):
+        ci = module.facts.functions[s].class_index
+        if ci >= 0:
+            return ci
+    return -1
+
+
+def _glob_match(patterns: tuple[str, ...], *names: str) -> bool:
+    return any(fnmatch.fnmatchcase(n, p) for p in patterns for n in names if n)
+
+
+@dataclass
+class _Origin:
+    """Where a variable's value came from: the callee of its (last) assignment."""
+
+    callee: str = ""  # absolute dotted external name, "" when a project target or unknown
+    project: FuncRef | ClassRef | None = None  # a project function/class that produced it
+    key: str = ""  # a stable name for the variable itself (``app.api.routers.items.router``)
+    external_bases: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _assigned_call(module: Module, scope: int, name: str) -> tuple[int, str] | None:
+    """(scope, raw resolved callee) of the last ``name = f(...)`` visible from ``scope``."""
+    facts = module.facts
+    scopes = [*enclosing_functions(module, scope), -1] if scope >= 0 else [-1]
+    for s in scopes:
+        for a in reversed(facts.assigns):
+            if a.scope == s and a.class_index < 0 and a.target == name and a.call:
+                return s, a.call
+    return None
+
+
+def variable_origin(
+    resolver: Resolver, module: Module, scope: int, dotted: str, _depth: int = 0
+) -> _Origin:
+    """What built the variable ``dotted`` (as written in ``module``, imports applied).
+
+    Follows imports and re-exports across project modules; a name that leaves the project
+    keeps its absolute dotted form as ``key`` so callers can still apply name heuristics.
+    """
+    project = resolver.project
+    if dotted.startswith("."):
+        dotted = resolver.absolute(module, dotted)
+    if _depth > 8 or not dotted:
+        return _Origin(key=dotted)
+    if "." not in dotted:
+        found = _assigned_call(module, scope, dotted)
+        prefix = module.name
+        if found is None:
+            imported = resolver.index(module).imported.get(dotted)
+            if imported and imported != dotted:
+                return variable_origin(resolver, module, -1, imported, _depth + 1)
+            return _Origin(key=f"{prefix}.{dotted}" if prefix else dotted)
+        s, callee = found
+        if s >= 0:
+            prefix = (
+                f"{prefix}.{module.facts.functions[s].qualname}"
+                if prefix
+                else module.facts.functions[s].qualname
+            )
+        key = f"{prefix}.{dotted}" if prefix else dotted
+        target = resolver.resolve_name(module, s, callee)
+        if isinstance(target, FuncRef):
+            return _Origin(project=target, key=key)
+        if isinstance(target, ClassRef):
+            bases = tuple(resolver.external_bases(target))
+            return _Origin(project=target, key=key, external_bases=bases)
+        if isinstance(target, str):
+            return _Origin(callee=resolver.absolute(module, target), key=key)
+        return _Origin(key=key)
+    # an absolute dotted name: a variable of another project module?
+    parts = dotted.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        other = project.find_module(".".join(parts[:cut]))
+        if other is None:
+            continue
+        rest = parts[cut:]
+        if len(rest) == 1:
+            return variable_origin(resolver, other, -1, rest[0], _depth + 1)
+        break
+    return _Origin(key=dotted)
+
+
+# -- per-module tables (cached by module identity) --------------------------------------------
+@dataclass
+class _ModuleInfo:
+    main_called: frozenset[str]  # names called (or passed) under ``if __name__ == "__main__"``
+    argparse_scopes: frozenset[int]  # functions whose own body builds/parses an ArgumentParser
+    imports_celery: bool
+
+
+_INFO: weakref.WeakKeyDictionary[Module, _ModuleInfo] = weakref.WeakKeyDictionary()
+
+
+def _module_info(module: Module) -> _ModuleInfo:
+    found = _INFO.get(module)
+    if found is not None:
+        return found
+    main_called: set[str] = set()
+    argparse_scopes: set[int] = set()
+    for call in module.facts.calls:
+        callee = call[C_CALLEE]
+        scope = call[C_SCOPE]
+        if scope < 0 and call[C_FLAGS] & CALL_IN_MAIN:
+            if callee:
+                main_called.add(callee)
+            main_called.update(a for a in call[C_ARGS] if a)
+        if scope >= 0 and (callee == "argparse.ArgumentParser" or callee.endswith(".parse_args")):
+            argparse_scopes.add(scope)
+    imports_celery = any(imp.target.split(".")[0] == "celery" for imp in module.facts.imports)
+    found = _ModuleInfo(frozenset(main_called), frozenset(argparse_scopes), imports_celery)
+    _INFO[module] = found
+    return found
+
+
+# -- Celery ---------------------------------------------------------------------------------
+def _is_celery_origin(origin: _Origin) -> bool:
+    if origin.callee in _CELERY_CLASSES or origin.callee.startswith("celery.Celery"):
+        return True
+    return any(b in _CELERY_CLASSES for b in origin.external_bases)
+
+
+def is_celery_task(module: Module, fn_index: int, resolver: Resolver) -> str | None:
+    """``@app.task``, ``@celery_app.task(bind=True)``, ``@shared_task``, configured task
+    decorators, and ``run`` of a ``celery.Task`` subclass. Returns the decorator shown."""
+    fn = module.facts.functions[fn_index]
+    extra = resolver.project.config.boundaries.task_decorators
+    for deco in fn.decorators:
+        name = resolver.absolute(module, deco) if deco.startswith(".") else deco
+        if name in _CELERY_DECORATORS:
+            return f"@{deco}"
+        if extra and (
+            name in extra or _glob_match(extra, name) or any(name.endswith("." + e) for e in extra)
+        ):
+            return f"@{deco}"
+        receiver, _, method = name.rpartition(".")
+        if not receiver or method not in _CELERY_APP_METHODS:
+            continue
+        origin = variable_origin(resolver, module, fn.parent, receiver)
+        if _is_celery_origin(origin):
+            return f"@{deco}"
+        if origin.callee or origin.project is not None:
+            continue  # built by something else: not a Celery app
+        if "celery" in origin.key.lower():
+            return f"@{deco}"
+        if receiver.rpartition(".")[2] == "app" and _module_info(module).imports_celery:
+            return f"@{deco}"
+    if fn.name == "run" and fn.class_index >= 0:
+        cls = ClassRef(module, fn.class_index)
+        if any(b in _CELERY_TASK_BASES for b in resolver.external_bases(cls)):
+            return f"{cls.name}(celery.Task).run"
+    return None
+
+
+# -- adapters -------------------------------------------------------------------------------
+def is_adapter_class(
+    module: Module, class_index: int, config: Config, resolver: Resolver | None = None
+) -> str | None:
+    """A class whose name (or a project base's name) matches ``boundaries.adapter-classes``
+    (default ``*Adapter``, ``*Bridge``). Returns the matching class name."""
+    patterns = config.boundaries.adapter_classes
+    if not patterns or class_index < 0:
+        return None
+    cls = module.facts.classes[class_index]
+    if _glob_match(patterns, cls.name, cls.qualname):
+        return cls.name
+    if resolver is not None:
+        for base in resolver.mro(ClassRef(module, class_index))[1:]:
+            c = base.module.facts.classes[base.index]
+            if _glob_match(patterns, c.name, c.qualname):
+                return c.name
+    return None
+
+
+#: sync protocol methods and their async counterparts
+_DUNDER_TWINS = {
+    "__iter__": "__aiter__",
+    "__next__": "__anext__",
+    "__enter__": "__aenter__",
+    "__exit__": "__aexit__",
+    "__del__": "aclose",
+    "close": "aclose",
+}
+
+
+def async_twin(module: Module, fn_index: int, resolver: Resolver) -> str | None:
+    """The ``async def`` a sync method is the blocking twin of, in a deliberate dual
+    sync/async API: ``read``/``aread``, ``send``/``send_async``/``async_send``,
+    ``fetch_sync``/``fetch``, ``__iter__``/``__aiter__``, ``close``/``aclose``."""
+    fn = module.facts.functions[fn_index]
+    if fn.is_async or fn.class_index < 0:
+        return None
+    name = fn.name
+    candidates = [f"a{name}", f"a_{name}", f"async_{name}", f"{name}_async", f"aio_{name}"]
+    if name.endswith("_sync"):
+        candidates.append(name[: -len("_sync")])
+    if name in _DUNDER_TWINS:
+        candidates.append(_DUNDER_TWINS[name])
+    for c in resolver.mro(ClassRef(module, fn.class_index)):
+        methods = resolver.index(c.module).methods.get(c.index, {})
+        for candidate in candidates:
+            index = methods.get(candidate)
+            if index is not None and c.module.facts.functions[index].is_async:
+                return candidate
+    return None
+
+
+# -- entry points ---------------------------------------------------------------------------
+def _cli_origin(origin: _Origin) -> bool:
+    if origin.callee in _CLI_CLASSES or origin.callee.split(".")[0] in _CLI_PACKAGES:
+        return True
+    if isinstance(origin.project, FuncRef):
+        return _is_cli_group_function(origin.project.fn)
+    return False
+
+
+def _is_cli_group_function(fn: Function) -> bool:
+    for deco in fn.decorators:
+        root, _, last = deco.partition(".")
+        if root in _CLI_PACKAGES and last.rpartition(".")[2] in ("group", "command"):
+            return True
+        if deco.endswith(".group"):
+            return True
+    return False
+
+
+def _cli_decorator(module: Module, fn: Function, resolver: Resolver | None) -> str | None:
+    for deco in fn.decorators:
+        root = deco.split(".")[0]
+        last = deco.rpartition(".")[2]
+        if root in _CLI_PACKAGES and last in ("command", "group", "callback"):
+            return f"@{deco}"
+        if deco in ("command", "group"):  # ``from click import command``
+            if any(i.local == deco and i.target.split(".")[0] in _CLI_PACKAGES
+                   for i in module.facts.imports):  # fmt: skip
+                return f"@{deco}"
+            continue
+        receiver, _, method = deco.rpartition(".")
+        if not receiver or method not in _CLI_METHODS:
+            continue
+        if resolver is not None:
+            origin = variable_origin(resolver, module, fn.parent, receiver)
+            if _cli_origin(origin):
+                return f"@{deco}"
+            if origin.callee and origin.callee.split(".")[0] not in _CLI_PACKAGES:
+                continue  # ``@bolt_app.command`` (Slack) and the like
+            # a function decorated with ``@click.group()`` used as ``@cli.command()``
+            target = resolver.resolve_name(module, fn.parent, receiver)
+            if isinstance(target, FuncRef) and _is_cli_group_function(target.fn):
+                return f"@{deco}"
+            if origin.project is not None:
+                continue
+        if method == "command":
+            return f"@{deco}"  # ``@cli.command()``/``@app.command()`` of an unseen CLI object
+    return None
+
+
+def is_entrypoint(
+    module: Module, fn_index: int, config: Config, resolver: Resolver | None = None
+) -> str | None:
+    """An entry point: a function named in ``boundaries.entry-points`` (default ``main``),
+    defined or called under ``if __name__ == "__main__":``, a click/typer command, a function
+    that builds an ``argparse`` parser, or a Django management command's ``handle``."""
+    fn = module.facts.functions[fn_index]
+    top_level = fn.parent < 0 and fn.class_index < 0
+    names = config.boundaries.entry_points
+    if names and ((top_level and _glob_match(names, fn.name)) or _glob_match(names, fn.qualname)):
+        return f"`{fn.name}()`"
+    if fn.flags & FN_IN_MAIN:
+        return 'defined under `if __name__ == "__main__":`'
+    info = _module_info(module)
+    if top_level and fn.name in info.main_called:
+        return 'called under `if __name__ == "__main__":`'
+    if top_level and resolver is not None and info.main_called:
+        for called in info.main_called:
+            if "." in called and resolver.resolve_name(module, -1, called) == FuncRef(
+                module, fn_index
+            ):
+                return 'called under `if __name__ == "__main__":`'
+    cli = _cli_decorator(module, fn, resolver)
+    if cli:
+        return f"CLI command {cli}"
+    if fn_index in info.argparse_scopes:
+        return "argparse command-line entry point"
+    if top_level and fn.name.startswith("pytest_"):
+        return "a pytest hook"
+    if fn.name == "run" and fn.class_index >= 0 and resolver is not None:
+        thread_bases = resolver.external_bases(ClassRef(module, fn.class_index))
+        if any(b in _THREAD_BASES for b in thread_bases):
+            return "the `run` of a thread or process"
+    if fn.name == "handle" and fn.class_index >= 0:
+        cls = module.facts.classes[fn.class_index]
+        bases = set(cls.bases)
+        if resolver is not None:
+            bases.update(resolver.external_bases(ClassRef(module, fn.class_index)))
+        if bases & _DJANGO_COMMAND_BASES or (
+            cls.name == "Command" and any(b.endswith("BaseCommand") for b in bases)
+        ):
+            return "Django management command"
+    return None
+
+
+def entrypoint_of_module_call(module: Module, row: int) -> str | None:
+    """A module-level call under ``if __name__ == "__main__":``."""
+    call = module.facts.calls[row]
+    if call[C_SCOPE] < 0 and call[C_FLAGS] & CALL_IN_MAIN:
+        return '`if __name__ == "__main__":`'
+    return None
+
+
+class _Mentions:
+    """Every place a project function name appears as a value: a positional argument of
+    a call (``Thread(None, work)``, ``executor.submit(job)``, ``event.listen(e, "begin",
+    self.on_begin)``) or the right-hand side of an assignment (``handler = self.on_message``).
+    Indexed by last name segment; resolved lazily, only for the function asked about."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        project = resolver.project
+        self.resolver = resolver
+        by_name: dict[str, list[tuple[Module, int, str]]] = {}
+        for module in project.modules:
+            facts = module.facts
+            for call in facts.calls:
+                for arg in call[C_ARGS]:
+                    if arg:
+                        by_name.setdefault(arg.rpartition(".")[2], []).append(
+                            (module, call[C_SCOPE], arg)
+                        )
+            for a in facts.assigns:
+                if a.name:
+                    by_name.setdefault(a.name.rpartition(".")[2], []).append(
+                        (module, a.scope, a.name)
+                    )
+        self.by_name = by_name
+
+    def passed(self, ref: FuncRef) -> bool:
+        for module, scope, text in self.by_name.get(ref.fn.name, ()):
+            if self.resolver.resolve_name(module, scope, text) == ref:
+                return True
+        return False
+
+
+_MENTIONS: dict[int, tuple[weakref.ReferenceType[Resolver], _Mentions]] = {}
+
+
+def passed_as_function(resolver: Resolver, ref: FuncRef) -> bool:
+    """Is the project function ``ref`` handed over somewhere as a function object?"""
+    key = id(resolver)
+    entry = _MENTIONS.get(key)
+    if entry is None or entry[0]() is not resolver:
+        entry = (weakref.ref(resolver, lambda _r: _MENTIONS.pop(key, None)), _Mentions(resolver))
+        _MENTIONS[key] = entry
+    return entry[1].passed(ref)
+
+
+def is_handed_over(module: Module, fn_index: int, resolver: Resolver) -> str | None:
+    """A sync function that nothing in the project calls directly and that is handed over
+    as a function object instead — a thread/process target, an executor job, a callback or
+    an event hook — so it runs as the entry of a thread, a process or a callback, never
+    inside its caller's event loop. Nested and private functions with no direct caller
+    count even when the hand-over is invisible (``Thread(target=self._run)``: keyword
+    arguments are not in the facts); a public function needs a visible hand-over."""
+    fn = module.facts.functions[fn_index]
+    if fn.is_async or any(d not in _TRANSPARENT_DECORATORS for d in fn.decorators):
+        return None  # a decorated function is registered somewhere: not a plain callable
+    ref = FuncRef(module, fn_index)
+    if resolver.project.graph.callers.get(ref):
+        return None
+    private = fn.name.startswith("_") and not fn.name.endswith("__")
+    if fn.parent >= 0 or private or passed_as_function(resolver, ref):
+        return "a function handed to a thread, process or callback, never called directly"
+    return None
+
+
+# -- tests ----------------------------------------------------------------------------------
+def _is_test_class(module: Module, class_index: int) -> bool:
+    cls = module.facts.classes[class_index]
+    if cls.name.startswith("Test") or cls.name.endswith(("Test", "Tests")):
+        return True
+    return any(b.endswith("TestCase") for b in cls.bases)
+
+
+def is_test_function(module: Module, fn_index: int) -> bool:
+    """A test pytest or unittest would collect: in the ``test`` layer, named ``test*``, at
+    module level or a method of a ``Test*`` / ``*Tests`` / ``TestCase`` class."""
+    if module.layer != "test":
+        return False
+    fn = module.facts.functions[fn_index]
+    if not fn.name.startswith("test") or fn.parent >= 0:
+        return False
+    if fn.class_index < 0:
+        return True
+    return _is_test_class(module, fn.class_index)
+
+
+def is_pytest_fixture(module: Module, fn_index: int) -> bool:
+    fn = module.facts.functions[fn_index]
+    return any(
+        d in _FIXTURE_DECORATORS or d.endswith(("pytest.fixture", "pytest_asyncio.fixture"))
+        for d in fn.decorators
+    )
+
+
+# -- route handlers -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Route:
+    """A route handler's decorator and the router/app object it registers on."""
+
+    decorator: str  # ``router.get``
+    router: str  # stable key of the router object: ``app.api.routers.items.router``
+    label: str  # as written: ``router``
+
+
+def route_of(module: Module, fn_index: int, resolver: Resolver) -> Route | None:
+    fn = module.facts.functions[fn_index]
+    for deco in fn.decorators:
+        receiver, _, method = deco.rpartition(".")
+        if not receiver or method not in _ROUTE_METHODS or "()" in receiver:
+            continue
+        origin = variable_origin(resolver, module, fn.parent, receiver)
+        built_by = origin.callee
+        bases = origin.external_bases
+        if built_by.startswith(_SYNC_WEB_PREFIXES) or any(
+            b.startswith(_SYNC_WEB_PREFIXES) for b in bases
+        ):
+            continue
+        asgi = built_by.startswith(_ASGI_PREFIXES) or any(
+            b.startswith(_ASGI_PREFIXES) for b in bases
+        )
+        if not asgi:
+            if built_by or origin.project is not None:
+                continue  # built by something awaitify knows is not a router
+            last = receiver.rpartition(".")[2].lower()
+            if not (last in _ROUTER_NAMES or last.endswith(("router", "_app", "_api"))):
+                continue
+            if method in ("route", "websocket_route") and _imports_sync_web(module):
+                continue
+        return Route(deco, origin.key or f"{module.name}.{receiver}", receiver)
+    return None
+
+
+@cache
+def _sync_web_roots() -> frozenset[str]:
+    return frozenset(p.split(".")[0] for p in _SYNC_WEB_PREFIXES)
+
+
+def _imports_sync_web(module: Module) -> bool:
+    roots = _sync_web_roots()
+    return any(i.target.split(".")[0] in roots for i in module.facts.imports)
+
+
+def is_route_handler(module: Module, fn_index: int, resolver: Resolver) -> str | None:
+    """FastAPI/Starlette-style ``@router.get`` / ``@app.post`` / ``@api.websocket``...;
+    returns the key of the router or app object (for grouping handlers by router)."""
+    route = route_of(module, fn_index, resolver)
+    return route.router if route else None
+
+
+# -- hooks, exclusions, combined ------------------------------------------------------------
+@lru_cache(maxsize=64)
+def _exclude_spec(globs: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(globs)
+
+
+def is_excluded(module: Module, config: Config) -> bool:
+    return bool(config.exclude) and _exclude_spec(config.exclude).match_file(module.relpath)
+
+
+def is_sync_hook(module: Module, fn_index: int, config: Config) -> bool:
+    hooks = config.boundaries.sync_hooks
+    if not hooks:
+        return False
+    fn = module.facts.functions[fn_index]
+    dotted = f"{module.name}.{fn.qualname}" if module.name else fn.qualname
+    return _glob_match(hooks, fn.qualname, fn.name, dotted)
+
+
+def boundary_kind(
+    module: Module,
+    fn_index: int,
+    resolver: Resolver,
+    config: Config | None = None,
+    *,
+    tests: bool = False,
+) -> tuple[str, str] | None:
+    """(kind, description) when ``fn_index`` or a function it is nested in is an accepted
+    boundary: where a sync→async bridge belongs and where upward conversion stops.
+
+    Kinds: :data:`EXCLUDED`, :data:`TEST` (only with ``tests=True``: tests, fixtures and
+    every function of the test layer), :data:`CELERY_TASK`, :data:`ADAPTER`,
+    :data:`ENTRY_POINT`, :data:`SYNC_HOOK`, :data:`HANDED_OVER` (the innermost function
+    only: a thread/process target or callback that nothing calls directly).
+    """
+    config = config or resolver.project.config
+    if is_excluded(module, config):
+        return EXCLUDED, "excluded path"
+    if tests and module.layer == "test":
+        return TEST, "test code"
+    for s in enclosing_functions(module, fn_index):
+        task = is_celery_task(module, s, resolver)
+        if task:
+            return CELERY_TASK, task
+        fn = module.facts.functions[s]
+        if fn.class_index >= 0:
+            adapter = is_adapter_class(module, fn.class_index, config, resolver)
+            if adapter:
+                return ADAPTER, f"adapter class `{adapter}`"
+            twin = async_twin(module, s, resolver)
+            if twin:
+                return ADAPTER, f"the sync twin of `async def {twin}`"
+        entry = is_entrypoint(module, s, config, resolver)
+        if entry:
+            return ENTRY_POINT, entry
+        if is_sync_hook(module, s, config):
+            return SYNC_HOOK, "configured sync hook"
+    handed = is_handed_over(module, fn_index, resolver)
+    if handed:
+        return HANDED_OVER, handed
+    return None
+
+
+def is_boundary(
+    module: Module,
+    fn_index: int,
+    resolver: Resolver,
+    config: Config | None = None,
+    *,
+    tests: bool = False,
+) -> bool:
+    """Where the migration stops converting callers and inserts ``asyncio.run`` instead."""
+    return boundary_kind(module, fn_index, resolver, config, tests=tests) is not None

@@ -1,0 +1,339 @@
+"""Sync database sessions used inside ``async def`` (the facts behind ASY204).
+
+One problem, one finding (SPEC §3): a sync session used in an ``async def`` is reported
+once, where the function *creates or enters* it (a session created by assignment counts
+only when the function also calls its methods: ``maker = scoped_session(...)`` handed to
+an executor is not a use) (``with SessionLocal() as db``,
+``db = Session(engine)``), or — for a session that arrives as a parameter, an attribute or a
+module variable — at its *first use* in that function. Every method call on that session
+in the same function is covered by that one finding, so ASY100 skips them:
+:func:`sync_session_uses` gives those call rows.
+
+Calls inside lambdas and nested sync functions are not the async body's (they run
+elsewhere, typically through ``asyncio.to_thread``), so they neither create nor use.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from awaitify.analysis import apis
+from awaitify.analysis.facts import (
+    C_CALLEE,
+    C_COL,
+    C_CTX,
+    C_END_COL,
+    C_END_LINE,
+    C_FLAGS,
+    C_LINE,
+    C_SCOPE,
+    CALL_IN_LAMBDA,
+    CTX_ASSIGN,
+    CTX_AWAIT,
+    Assign,
+    With,
+)
+from awaitify.analysis.project import Module, ProjectView
+from awaitify.analysis.resolve import ClassRef, Factory, Resolver, TypeRef
+
+#: the methods of a sync ``Session`` whose call is a use of the session
+SESSION_API = frozenset(
+    {"query", "execute", "scalars", "scalar", "get", "get_one", "add", "add_all", "commit",
+     "flush", "refresh", "delete", "rollback", "merge", "close", "connection", "begin",
+     "begin_nested", "expire", "expire_all", "expunge", "expunge_all", "invalidate",
+     "bulk_save_objects", "bulk_insert_mappings", "bulk_update_mappings", "get_bind",
+     "is_modified", "in_transaction", "reset", "execute_many"}
+)  # fmt: skip
+
+CREATED = "created"  # ``db = SessionLocal()`` / ``Session(engine)``
+ENTERED = "entered"  # ``with SessionLocal() as db:``
+USED = "used"  # a parameter / attribute / module variable, at its first method call
+
+
+@dataclass(frozen=True, slots=True)
+class SessionUse:
+    """One ASY204 finding: a sync session in one ``async def``."""
+
+    module: Module
+    function: int  # index of the ``async def``
+    how: str  # CREATED / ENTERED / USED
+    name: str  # the session expression: ``db``, ``self.db`` ("" for ``with Session(e):``)
+    source: str  # what made it: ``SessionLocal()``, ``db: Session``, ``self.db``
+    row: int  # the call row reported (the factory call, or the first method call)
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    covered: frozenset[int]  # call rows of this function the finding covers
+
+
+def is_sync_session_type(resolver: Resolver, t: TypeRef | None) -> bool:
+    if t == apis.SYNC_SESSION:
+        return True
+    if isinstance(t, ClassRef):
+        return apis.SYNC_SESSION in resolver.external_bases(t)
+    return False
+
+
+def _factory_session(resolver: Resolver, module: Module, scope: int, callee: str) -> bool:
+    """Does ``callee(...)`` produce a sync session (``SessionLocal()``, ``Session(engine)``,
+    ``SessionLocal.begin()``, a project function annotated ``-> Session``)?"""
+    if not callee or "()" in callee:
+        return False
+    try:
+        produced = resolver.call_result_type(module, scope, callee)
+    except RecursionError:  # pathological alias cycles: unknown, not a crash
+        return False
+    if is_sync_session_type(resolver, produced):
+        return True
+    receiver, _, method = callee.rpartition(".")
+    if receiver and method == "begin":
+        t = resolver.type_of(module, scope, receiver)
+        return isinstance(t, Factory) and t.produces == apis.SYNC_SESSION
+    return False
+
+
+def _short_call(callee: str) -> str:
+    """``SessionLocal()`` for ``app.db.SessionLocal``; ``SessionLocal.begin()`` stays whole."""
+    parts = callee.split(".")
+    if len(parts) > 1 and parts[-1] == "begin":
+        return ".".join(parts[-2:]) + "()"
+    return parts[-1] + "()"
+
+
+def _receiver(callee: str) -> str:
+    """``db`` for ``db.query``, ``self.db`` for ``self.db.add``; "" for a plain function."""
+    if not callee or "()" in callee:
+        return ""
+    receiver, _, _ = callee.rpartition(".")
+    return receiver
+
+
+def _covers(name: str, receiver: str) -> bool:
+    return receiver == name or receiver.startswith(name + ".")
+
+
+_FACTORY_NAMES = frozenset({"sessionmaker", "scoped_session", "async_sessionmaker"})
+_SESSION_CLASSES = frozenset({"Session", "scoped_session"})
+
+
+def session_producers(project: ProjectView) -> frozenset[str]:
+    """Last name segments of everything whose call can produce a sync session: the
+    ``Session`` class, variables and attributes assigned from ``sessionmaker(...)`` /
+    ``scoped_session(...)``, functions annotated ``-> Session``, and ``.begin()``. A cheap
+    filter before the exact type query, which is far more expensive."""
+    names = set(_SESSION_CLASSES) | {"begin"}
+    for module in project.modules:
+        facts = module.facts
+        for a in facts.assigns:
+            if a.call and a.call.rpartition(".")[2] in _FACTORY_NAMES:
+                names.add(a.target.rpartition(".")[2])
+        for fn in facts.functions:
+            if fn.returns and fn.returns.rpartition(".")[2] in _SESSION_CLASSES:
+                names.add(fn.name)
+        for cls in facts.classes:
+            if any(b.rpartition(".")[2] in _SESSION_CLASSES for b in cls.bases):
+                names.add(cls.name)
+    return frozenset(names)
+
+
+@dataclass
+class _ModuleRows:
+    """A module's call rows, ``with`` rows and assignments, grouped by enclosing function."""
+
+    calls: dict[int, list[int]]
+    withs: dict[int, list[With]]
+    assigns: dict[int, list[Assign]]
+
+    @classmethod
+    def of(cls, module: Module) -> _ModuleRows:
+        facts = module.facts
+        calls: dict[int, list[int]] = {}
+        for r, c in enumerate(facts.calls):
+            if c[C_SCOPE] >= 0 and not c[C_FLAGS] & CALL_IN_LAMBDA:
+                calls.setdefault(c[C_SCOPE], []).append(r)
+        withs: dict[int, list[With]] = {}
+        for w in facts.withs:
+            withs.setdefault(w.scope, []).append(w)
+        assigns: dict[int, list[Assign]] = {}
+        for a in facts.assigns:
+            assigns.setdefault(a.scope, []).append(a)
+        return cls(calls, withs, assigns)
+
+
+def analyse_function(
+    resolver: Resolver,
+    module: Module,
+    fn_index: int,
+    producers: frozenset[str] | None = None,
+    grouped: _ModuleRows | None = None,
+) -> list[SessionUse]:
+    """The ASY204 findings of one ``async def`` (empty for a sync function).
+
+    ``producers`` (from :func:`session_producers`) skips factory calls that cannot make a
+    session (``None``: check every call); ``grouped`` is the module's rows by function,
+    computed once per module by :class:`SessionAnalysis`."""
+    facts = module.facts
+    fn = facts.functions[fn_index]
+    if not fn.is_async:
+        return []
+    calls = facts.calls
+    grouped = grouped or _ModuleRows.of(module)
+    rows = grouped.calls.get(fn_index, [])
+    if not rows:
+        return []
+    found: list[SessionUse] = []
+    named: dict[str, int] = {}  # session variable -> index into ``found``
+    claimed: set[int] = set()  # factory call rows already reported
+    # 1. ``with SessionLocal() as db:`` (sync ``with`` only: ``async with`` is the fix)
+    for w in grouped.withs.get(fn_index, ()):
+        if w.is_async or w.call < 0:
+            continue
+        callee = calls[w.call][C_CALLEE]
+        if producers is not None and callee.rpartition(".")[2] not in producers:
+            continue
+        if calls[w.call][C_FLAGS] & CALL_IN_LAMBDA or not _factory_session(
+            resolver, module, fn_index, callee
+        ):
+            continue
+        c = calls[w.call]
+        found.append(
+            SessionUse(module, fn_index, ENTERED, w.target, _short_call(callee), w.call,
+                       c[C_LINE], c[C_COL], c[C_END_LINE], c[C_END_COL], frozenset({w.call}))
+        )  # fmt: skip
+        claimed.add(w.call)
+        if w.target and w.target not in named:
+            named[w.target] = len(found) - 1
+    # 2. ``db = SessionLocal()`` / ``self.db = Session(engine)``
+    for a in grouped.assigns.get(fn_index, ()):
+        if not a.call or a.target in named:
+            continue
+        if producers is not None and a.call.rpartition(".")[2] not in producers:
+            continue
+        row = next(
+            (
+                r for r in rows
+                if r not in claimed and calls[r][C_CALLEE] == a.call
+                and calls[r][C_CTX] in (CTX_ASSIGN, CTX_AWAIT) and calls[r][C_LINE] >= a.line
+            ),
+            -1,
+        )  # fmt: skip
+        if row < 0 or not _factory_session(resolver, module, fn_index, a.call):
+            continue
+        c = calls[row]
+        found.append(
+            SessionUse(module, fn_index, CREATED, a.target, _short_call(a.call), row,
+                       c[C_LINE], c[C_COL], c[C_END_LINE], c[C_END_COL], frozenset({row}))
+        )  # fmt: skip
+        claimed.add(row)
+        named[a.target] = len(found) - 1
+    # 3. method calls: on a session made here (covered), or on a typed parameter / attribute /
+    #    module variable (the first one is the finding)
+    uses: dict[str, list[int]] = {}
+    types: dict[str, bool] = {}
+    for r in rows:
+        callee = calls[r][C_CALLEE]
+        receiver = _receiver(callee)
+        if not receiver:
+            continue
+        if callee.rpartition(".")[2] not in SESSION_API:
+            continue  # not a Session method: cannot be a use (and skips most type lookups)
+        owner = next((n for n in named if _covers(n, receiver)), None)
+        if owner is not None:
+            uses.setdefault(owner, []).append(r)
+            continue
+        if receiver not in types:
+            try:
+                t = resolver.type_of(module, fn_index, receiver)
+            except RecursionError:
+                t = None
+            types[receiver] = is_sync_session_type(resolver, t)
+        if types[receiver]:
+            uses.setdefault(receiver, []).append(r)
+    out: list[SessionUse] = []
+    for i, use in enumerate(found):
+        more = uses.get(use.name, ()) if use.name and named.get(use.name) == i else ()
+        if use.how == CREATED and not more:
+            continue  # made here but only handed on (to an executor, a thread): not used here
+        out.append(_with_covered(use, use.covered | frozenset(more)))
+    for receiver, used_rows in uses.items():
+        if receiver in named:
+            continue
+        if any(calls[r][C_CTX] == CTX_AWAIT for r in used_rows):
+            continue  # ``await session.execute(...)``: the annotation says Session, the code
+            # treats it as an AsyncSession; the annotation is what is wrong, not the loop
+        first = min(used_rows, key=lambda r: (calls[r][C_LINE], calls[r][C_COL]))
+        c = calls[first]
+        out.append(
+            SessionUse(module, fn_index, USED, receiver, _describe_source(module, fn_index, receiver),
+                       first, c[C_LINE], c[C_COL], c[C_END_LINE], c[C_END_COL],
+                       frozenset(used_rows))
+        )  # fmt: skip
+    out.sort(key=lambda u: (u.line, u.col))
+    return out
+
+
+def _with_covered(use: SessionUse, covered: frozenset[int]) -> SessionUse:
+    return SessionUse(
+        use.module, use.function, use.how, use.name, use.source, use.row,
+        use.line, use.col, use.end_line, use.end_col, covered,
+    )  # fmt: skip
+
+
+def _describe_source(module: Module, fn_index: int, receiver: str) -> str:
+    fn = module.facts.functions[fn_index]
+    for pname, annotation in fn.params:
+        if pname == receiver:
+            short = annotation.rpartition(".")[2] or "Session"
+            return f"parameter `{pname}: {short}`"
+    if receiver.startswith(("self.", "cls.")):
+        return f"attribute `{receiver}`"
+    return f"`{receiver}`"
+
+
+class SessionAnalysis:
+    """Every ASY204 finding of a project, computed once and shared by ASY204 and ASY100."""
+
+    def __init__(self, project: ProjectView) -> None:
+        resolver = project.graph.resolver
+        producers = session_producers(project)
+        uses: list[SessionUse] = []
+        for module in project.modules:
+            if module.layer == "migration" or not module.facts.async_functions:
+                continue
+            grouped = _ModuleRows.of(module)
+            for i, fn in enumerate(module.facts.functions):
+                if fn.is_async:
+                    uses.extend(analyse_function(resolver, module, i, producers, grouped))
+        self.uses: tuple[SessionUse, ...] = tuple(uses)
+        self.covered: frozenset[tuple[str, int]] = frozenset(
+            (u.module.path, r) for u in uses for r in u.covered
+        )
+
+
+def _forget(key: int) -> Callable[[weakref.ReferenceType[ProjectView]], None]:
+    def drop(_ref: weakref.ReferenceType[ProjectView]) -> None:
+        _CACHE.pop(key, None)
+
+    return drop
+
+
+_CACHE: dict[int, tuple[weakref.ReferenceType[ProjectView], SessionAnalysis]] = {}
+
+
+def session_analysis(project: ProjectView) -> SessionAnalysis:
+    key = id(project)
+    entry = _CACHE.get(key)
+    if entry is not None and entry[0]() is project:
+        return entry[1]
+    result = SessionAnalysis(project)
+    _CACHE[key] = (weakref.ref(project, _forget(key)), result)
+    return result
+
+
+def sync_session_uses(project: ProjectView) -> set[tuple[str, int]]:
+    """(module path, call row) of every call ASY204 already reports (the session's creation
+    and its method calls in that ``async def``): ASY100 does not report them again."""
+    return set(session_analysis(project).covered)

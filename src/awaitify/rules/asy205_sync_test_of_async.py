@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from awaitify.analysis.bridges import ASY205, BridgeSite, bridge_classes
+from awaitify.analysis.facts import C_COL, C_LINE
+from awaitify.analysis.project import ProjectView
+from awaitify.model import Category
+from awaitify.rules._support import bridge_hit
+from awaitify.rules.base import Hit, Rule
+
+
+class SyncTestOfAsync(Rule):
+    """## What it does
+    Reports a sync test (a `test*` function, or a method of a `Test*` class or a
+    `unittest.TestCase`, in the test layer) or a sync pytest fixture that drives async
+    code itself: it calls `asyncio.run`, `loop.run_until_complete` (including the
+    `event_loop` fixture's), `async_to_sync`, `anyio.run` or `trio.run`. One test is one
+    finding, at its first bridge.
+
+    A sync test that only calls sync code that bridges internally (a Celery task, an
+    adapter, `TestClient`) is not reported: the test does not drive the loop. Bridges in
+    other test helpers are not reported either (the test layer is an accepted boundary;
+    the tests that use those helpers are what the migration converts).
+
+    ## Why is this bad?
+    Each `asyncio.run` starts and tears down a fresh event loop inside the test, so
+    fixtures, connection pools and tasks that belong to the test's loop cannot be shared;
+    `run_until_complete` on a deprecated `event_loop` fixture breaks with newer
+    pytest-asyncio. An `async def` test run by pytest-asyncio (or anyio) awaits the code
+    under test directly, the way production code calls it.
+
+    ## Example
+    ```python
+    # tests/test_reports.py
+    import asyncio
+
+
+    def test_monthly_report():
+        report = asyncio.run(build_report(month=3))
+        assert report.total == 1200
+    ```
+
+    Use instead:
+    ```python
+    # tests/test_reports.py
+    import pytest
+
+
+    @pytest.mark.asyncio
+    async def test_monthly_report():
+        report = await build_report(month=3)
+        assert report.total == 1200
+    ```
+
+    ## Fix
+    `awaitify migrate` makes the test `async def`, replaces the bridge with `await`, and
+    adds `@pytest.mark.asyncio` (nothing under `asyncio_mode = "auto"`, `@pytest.mark.anyio`
+    with `pytest-marker = "anyio"`). Unsafe: fixtures the test uses may need to become
+    async too.
+
+    ## Options
+    `pytest-marker` (`asyncio` or `anyio`) and `asyncio-mode` decide the marker the fix
+    adds and the one the message suggests.
+    """
+
+    code = "ASY205"
+    name = "sync-test-of-async"
+    category = Category.STANDARDIZE
+    message = "sync {where} `{func}` drives async code with `{api}`: {advice}"
+    fix_safety = "unsafe"
+
+    def check(self, project: ProjectView) -> Iterator[Hit]:
+        first: dict[tuple[int, int], BridgeSite] = {}
+        for found in bridge_classes(project).of(ASY205):
+            module = found.site.module
+            key = (id(module), found.function)
+            call = module.facts.calls[found.site.row]
+            best = first.get(key)
+            if best is None or (call[C_LINE], call[C_COL]) < _position(best):
+                first[key] = found
+        config = project.config
+        if config.pytest_marker == "anyio":
+            marker = "`@pytest.mark.anyio`"
+        elif config.asyncio_mode == "auto":
+            marker = ""
+        else:
+            marker = "`@pytest.mark.asyncio`"
+        for found in first.values():
+            if found.where == "fixture":
+                advice = "make it an async fixture and `await` instead"
+            else:
+                advice = "make it an `async def` test" + (f" with {marker}" if marker else "")
+            yield bridge_hit(self, found, advice=advice)
+
+
+def _position(found: BridgeSite) -> tuple[int, int]:
+    call = found.site.module.facts.calls[found.site.row]
+    return call[C_LINE], call[C_COL]

@@ -1,0 +1,105 @@
+"""Every rule fixture under ``tests/fixtures/rules`` holds exactly (see ``rule_harness``);
+and the harness itself fails when it should."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+from rule_harness import (
+    FixtureError,
+    all_fixtures,
+    check_fixture,
+    expectations,
+    fixture_config,
+)
+
+from awaitify.rules.registry import all_rules
+
+Tree = Callable[[Mapping[str, str | bytes]], Path]
+
+
+@pytest.mark.parametrize("fixture", all_fixtures(), ids=lambda p: p.name)
+def test_rule_fixture(fixture: Path) -> None:
+    check_fixture(fixture)
+
+
+def test_every_rule_has_a_fixture() -> None:
+    names = [p.name for p in all_fixtures()]
+    missing = [r.code for r in all_rules() if not any(n.startswith(r.code) for n in names)]
+    assert not missing, f"rules without a fixture in tests/fixtures/rules: {missing}"
+
+
+# -- the harness -----------------------------------------------------------------------------
+BLOCKING = """\
+import time
+
+
+async def handler():
+    time.sleep(1){comment}
+    return 1
+"""
+
+
+def one_module(tree: Tree, comment: str, name: str = "ASY100_case.py") -> Path:
+    return tree({name: BLOCKING.format(comment=comment)}) / name
+
+
+def test_harness_accepts_a_matching_fixture(tree: Tree) -> None:
+    check_fixture(one_module(tree, "  # error: ASY100"))
+    check_fixture(one_module(tree, "  # error: ASY100:4"))
+
+
+def test_harness_fails_on_a_missing_annotation(tree: Tree) -> None:
+    with pytest.raises(AssertionError, match=r"reported but not expected:\n.*:5: ASY100"):
+        check_fixture(one_module(tree, ""))
+
+
+def test_harness_fails_on_a_finding_that_is_not_reported(tree: Tree) -> None:
+    with pytest.raises(AssertionError, match=r"expected but not reported:\n.*:5: ASY101"):
+        check_fixture(one_module(tree, "  # error: ASY100, ASY101"))
+
+
+def test_harness_fails_on_a_wrong_column(tree: Tree) -> None:
+    with pytest.raises(AssertionError) as info:
+        check_fixture(one_module(tree, "  # error: ASY100:9"))
+    assert "ASY100:9" in str(info.value) and "ASY100:4" in str(info.value)
+
+
+def test_harness_rejects_a_malformed_expectation(tree: Tree) -> None:
+    with pytest.raises(FixtureError, match="ASY10"):
+        expectations(one_module(tree, "  # error: ASY10"))
+
+
+def test_expectations_of_a_folder_fixture(tree: Tree) -> None:
+    root = tree(
+        {
+            "ASY999_multi/app/a.py": "x = 1  # error: ASY100, ASY206:3\n",
+            "ASY999_multi/app/sub/b.py": "y = 2\nz = 3  # error: ASY201:0\n",
+            "ASY999_multi/app/c.py": "s = '# error: ASY100 is only text'\n",
+        }
+    )
+    assert expectations(root / "ASY999_multi") == [
+        ("app/a.py", 1, "ASY100", None),
+        ("app/a.py", 1, "ASY206", 3),
+        ("app/sub/b.py", 2, "ASY201", 0),
+    ]
+
+
+def test_config_from_a_header_or_a_pyproject(tree: Tree) -> None:
+    root = tree(
+        {
+            "ASY002_x.py": '# awaitify-config: target-version = "py39"\n'
+            '# awaitify-config: ignore = ["ASY3"]\nx = 1\n',
+            "ASY100_plain.py": "x = 1\n",
+            "ASY302_dir/pyproject.toml": "[tool.awaitify.boundaries]\nadapter-classes = ['*Facade']\n",
+            "ASY302_dir/m.py": "",
+        }
+    )
+    header = fixture_config(root / "ASY002_x.py")
+    assert header.target_version == (3, 9) and header.ignore == ("ASY3",)
+    assert fixture_config(root / "ASY100_plain.py").target_version is None
+    folder = fixture_config(root / "ASY302_dir")
+    assert folder.boundaries.adapter_classes == ("*Facade",)
+    assert folder.root == (root / "ASY302_dir").resolve()
