@@ -419,31 +419,50 @@ class _Mentions:
     """Every place a project function name appears as a value: a positional argument of
     a call (``Thread(None, work)``, ``executor.submit(job)``, ``event.listen(e, "begin",
     self.on_begin)``) or the right-hand side of an assignment (``handler = self.on_message``).
-    Indexed by last name segment; resolved lazily, only for the function asked about."""
+
+    A function can be named only in its own module or in a module that imports that module,
+    so only those are indexed — lazily, one module at a time, by last name segment."""
 
     def __init__(self, resolver: Resolver) -> None:
-        project = resolver.project
         self.resolver = resolver
-        by_name: dict[str, list[tuple[Module, int, str]]] = {}
-        for module in project.modules:
+        self.per_module: dict[int, dict[str, list[tuple[int, str]]]] = {}
+        self._importers: dict[int, list[Module]] | None = None
+
+    def importers(self, module: Module) -> list[Module]:
+        if self._importers is None:
+            table: dict[int, list[Module]] = {}
+            resolver = self.resolver
+            find = resolver.project.find_module
+            for m in resolver.project.modules:
+                for imp in m.facts.imports:
+                    target = resolver.absolute(m, imp.target)
+                    dep = find(target) or find(target.rpartition(".")[0])
+                    if dep is not None and dep is not m:
+                        table.setdefault(id(dep), []).append(m)
+            self._importers = table
+        return self._importers.get(id(module), [])
+
+    def _index(self, module: Module) -> dict[str, list[tuple[int, str]]]:
+        found = self.per_module.get(id(module))
+        if found is None:
+            found = {}
             facts = module.facts
             for call in facts.calls:
                 for arg in call[C_ARGS]:
                     if arg:
-                        by_name.setdefault(arg.rpartition(".")[2], []).append(
-                            (module, call[C_SCOPE], arg)
-                        )
+                        found.setdefault(arg.rpartition(".")[2], []).append((call[C_SCOPE], arg))
             for a in facts.assigns:
                 if a.name:
-                    by_name.setdefault(a.name.rpartition(".")[2], []).append(
-                        (module, a.scope, a.name)
-                    )
-        self.by_name = by_name
+                    found.setdefault(a.name.rpartition(".")[2], []).append((a.scope, a.name))
+            self.per_module[id(module)] = found
+        return found
 
     def passed(self, ref: FuncRef) -> bool:
-        for module, scope, text in self.by_name.get(ref.fn.name, ()):
-            if self.resolver.resolve_name(module, scope, text) == ref:
-                return True
+        name = ref.fn.name
+        for module in (ref.module, *self.importers(ref.module)):
+            for scope, text in self._index(module).get(name, ()):
+                if self.resolver.resolve_name(module, scope, text) == ref:
+                    return True
         return False
 
 

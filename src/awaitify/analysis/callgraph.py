@@ -161,12 +161,10 @@ class CallGraph:
         classified: list[list[tuple[int, int, Target | None, str]] | None] = self._reuse()
         todo = [m for m, rows in zip(modules, classified, strict=True) if rows is None]
         if todo:
+            # One process on purpose: a forked pool was measured slower (the resolver's
+            # caches, which the rules reuse afterwards, would stay in the workers).
             relevant = self._relevant_names()
-            total = sum(len(m.facts.calls) for m in todo)
-            if total >= _PARALLEL_CALLS and _can_fork():
-                fresh = _classify_in_parallel(self, relevant, todo)
-            else:
-                fresh = [self._classify_module(m, relevant) for m in todo]
+            fresh = [self._classify_module(m, relevant) for m in todo]
             by_module = dict(zip(map(id, todo), fresh, strict=True))
             classified = [by_module[id(m)] if rows is None else rows for m, rows in zip(modules, classified, strict=True)]
         for module, rows in zip(modules, classified, strict=True):
@@ -295,75 +293,4 @@ class CallGraph:
         return any(d in _CONTEXTMANAGERS for d in f.decorators)
 
 
-# -- resolving a large project on every core ---------------------------------------------
-#: below this many call rows, one process is faster than forking
-_PARALLEL_CALLS = 60_000  # measured: see docs/performance.md
-_FORKED: tuple[CallGraph, frozenset[str], list[Module]] | None = None
 _SNAPSHOT_FORMAT = 1
-
-
-def _can_fork() -> bool:
-    import multiprocessing
-    import os
-
-    return "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1
-
-
-def _classify_slice(bounds: tuple[int, int]) -> list[list[tuple[int, int, object, str]]]:
-    """In a forked worker: classify modules[start:stop]; project refs become plain indices."""
-    assert _FORKED is not None
-    graph, relevant, todo = _FORKED
-    position = {id(m): i for i, m in enumerate(graph.project.modules)}
-    out: list[list[tuple[int, int, object, str]]] = []
-    for module in todo[bounds[0] : bounds[1]]:
-        rows = []
-        for row, kind, target, api in graph._classify_module(module, relevant):
-            encoded: object = target
-            if isinstance(target, FuncRef):
-                encoded = (position[id(target.module)], target.index)
-            rows.append((row, kind, encoded, api))
-        out.append(rows)
-    return out
-
-
-def _classify_in_parallel(
-    graph: CallGraph, relevant: frozenset[str], todo: list[Module]
-) -> list[list[tuple[int, int, Target | None, str]]]:
-    """Fork one worker per core; each resolves a contiguous share of the call rows.
-
-    The workers inherit the project view copy-on-write, so nothing but the (small)
-    classified rows crosses a pipe."""
-    import multiprocessing
-    import os
-
-    global _FORKED
-    modules = todo
-    everything = graph.project.modules
-    jobs = min(os.cpu_count() or 1, 4)
-    weights = [len(m.facts.calls) for m in modules]
-    share = sum(weights) / (jobs * 4)
-    bounds: list[tuple[int, int]] = []
-    start = acc = 0
-    for i, w in enumerate(weights):
-        acc += w
-        if acc >= share:
-            bounds.append((start, i + 1))
-            start, acc = i + 1, 0
-    if start < len(modules):
-        bounds.append((start, len(modules)))
-    _FORKED = (graph, relevant, todo)
-    try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            parts = pool.map(_classify_slice, bounds, chunksize=1)
-    finally:
-        _FORKED = None
-    out: list[list[tuple[int, int, Target | None, str]]] = []
-    for part in parts:
-        for rows in part:
-            decoded: list[tuple[int, int, Target | None, str]] = []
-            for row, kind, target, api in rows:
-                if isinstance(target, tuple):
-                    target = FuncRef(everything[target[0]], target[1])
-                decoded.append((row, kind, target, api))  # type: ignore[arg-type]
-            out.append(decoded)
-    return out
