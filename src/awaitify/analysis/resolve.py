@@ -110,6 +110,8 @@ class Resolver:
         self._name_types: dict[tuple[int, int, str], TypeRef | None] = {}
         self._lookups: dict[str, Target | None] = {}
         self._names: dict[tuple[int, int, str], Target | None] = {}
+        self._methods: dict[tuple[int, int, str, bool], FuncRef | None] = {}
+        self._enclosing: dict[tuple[int, int], ClassRef | None] = {}
 
     # -- per-module tables --------------------------------------------------------------
     def index(self, module: Module) -> _ModuleIndex:
@@ -237,12 +239,19 @@ class Resolver:
         return out
 
     def find_method(self, cls: ClassRef, name: str, skip_first: bool = False) -> FuncRef | None:
+        key = (id(cls.module), cls.index, name, skip_first)
+        cache = self._methods
+        if key in cache:
+            return cache[key]
+        found = None
         chain = self.mro(cls)
         for c in chain[1:] if skip_first else chain:
             methods = self.index(c.module).methods.get(c.index)
             if methods and name in methods:
-                return FuncRef(c.module, methods[name])
-        return None
+                found = FuncRef(c.module, methods[name])
+                break
+        cache[key] = found
+        return found
 
     def attribute_types(self, cls: ClassRef) -> dict[str, TypeRef]:
         """``self.x`` types from the class and its project bases."""
@@ -407,14 +416,21 @@ class Resolver:
         return result
 
     def enclosing_class(self, module: Module, scope: int) -> ClassRef | None:
-        facts = module.facts
+        key = (id(module), scope)
+        cache = self._enclosing
+        if key in cache:
+            return cache[key]
+        found = None
+        functions = module.facts.functions
         s = scope
         while s >= 0:
-            fn = facts.functions[s]
+            fn = functions[s]
             if fn.class_index >= 0:
-                return ClassRef(module, fn.class_index)
+                found = ClassRef(module, fn.class_index)
+                break
             s = fn.parent
-        return None
+        cache[key] = found
+        return found
 
     # -- calls --------------------------------------------------------------------------
     def resolve_name(self, module: Module, scope: int, dotted: str) -> Target | None:
