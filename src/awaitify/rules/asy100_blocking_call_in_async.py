@@ -10,11 +10,11 @@ from awaitify.rules.base import Hit, Rule
 from awaitify.rules.helpers import class_of, functions, span
 
 _ASYNC_TWINS = {
-    "time.sleep": "await asyncio.sleep(...)",
-    "requests.get": "an httpx.AsyncClient / aiohttp call",
-    "requests.post": "an httpx.AsyncClient / aiohttp call",
-    "subprocess.run": "await asyncio.create_subprocess_exec(...)",
-    "open": "aiofiles / anyio.open_file, or asyncio.to_thread",
+    "time.sleep": "`await asyncio.sleep(...)`",
+    "requests.get": "an async HTTP client (`httpx.AsyncClient`, `aiohttp`)",
+    "requests.post": "an async HTTP client (`httpx.AsyncClient`, `aiohttp`)",
+    "subprocess.run": "`await asyncio.create_subprocess_exec(...)`",
+    "open": "`aiofiles` / `anyio.open_file`, or `await asyncio.to_thread(...)`",
 }
 
 
