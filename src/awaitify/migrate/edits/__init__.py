@@ -1,0 +1,1 @@
+"""One LibCST transformer per kind of edit (see :mod:`awaitify.migrate.rewrite` for the order)."""

@@ -1,0 +1,30 @@
+"""A blocking call with a known safe async twin: ``time.sleep(x)`` → ``await asyncio.sleep(x)``.
+
+Only twins with the same arguments and the same meaning are used (see
+:data:`awaitify.migrate.model.ASYNC_TWINS`); every other blocking call goes to a thread.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from awaitify.migrate.edits.base import EditTransformer
+from awaitify.migrate.locate import Target
+from awaitify.migrate.model import CallEdit
+
+
+class AsyncTwins(EditTransformer):
+    description = "replace a blocking call by its async twin (time.sleep → asyncio.sleep)"
+
+    def apply(self, node: cst.CSTNode, target: Target) -> cst.CSTNode | None:
+        edit = target.edit
+        if not isinstance(node, cst.Call) or not isinstance(edit, CallEdit) or not edit.twin:
+            return None
+        module, _, name = edit.twin.rpartition(".")
+        self.imports.add(module)
+        func = cst.Attribute(value=cst.Name(module), attr=cst.Name(name))
+        old_module, _, old_name = edit.what.rpartition(".")
+        if old_module:
+            self.imports.remove_if_unused(old_module)
+            self.imports.remove_if_unused(old_module, old_name)
+        return self.awaited(node.with_changes(func=func), target.parens)

@@ -1,0 +1,711 @@
+"""Decide every edit of a migration from facts and the call graph, before any rewrite.
+
+Given the selected functions, the planner
+
+1. converts each selected sync function (a selected ``async def`` is only *fixed up*), and
+   with a method every override in the project class hierarchy, so that a polymorphic
+   call is awaited whichever class answers it;
+2. walks the callers of every converted function (``graph.callers``) breadth-first: an
+   async caller awaits the call; a sync caller is converted too, unless it is an accepted
+   boundary (Celery task, adapter, entry point, configured sync hook, migration) where the
+   call is wrapped in ``asyncio.run(...)``; what cannot be converted (a lambda, a dunder, a
+   property, a generator, a call at import time) becomes a "needs review" item;
+3. fixes up the body of every function that is async after the migration and was touched
+   by it: a blocking call gets its async twin (``time.sleep`` → ``asyncio.sleep``) or
+   moves to ``asyncio.to_thread``; so does a call to a project sync function that blocks
+   or runs a bridge; a bridge (``asyncio.run(c)``) becomes ``await c``; a ``with`` over a
+   session factory that has a configured async twin becomes ``async with`` on the twin,
+   and the session's coroutine methods in it are awaited;
+4. lists what it cannot follow: a converted function passed as a value (a callback), a
+   session that escapes its ``with``.
+
+Nothing here parses a file with LibCST; the only source read is an ``ast`` parse of the
+few files where a session ``with`` has to be checked.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from awaitify.analysis import apis
+from awaitify.analysis import boundaries as b
+from awaitify.analysis.callgraph import KIND_BLOCKING, KIND_BRIDGE, KIND_PROJECT, Site
+from awaitify.analysis.facts import (
+    C_ARGS,
+    C_CALLEE,
+    C_COL,
+    C_CTX,
+    C_END_COL,
+    C_END_LINE,
+    C_FLAGS,
+    C_LINE,
+    C_PARENT,
+    C_SCOPE,
+    CALL_IN_DECORATOR,
+    CALL_IN_DEFAULT,
+    CALL_IN_LAMBDA,
+    CALL_IN_MAIN,
+    CALL_STARRED_ARGS,
+    CTX_ARG,
+    CTX_ASYNC_ITER,
+    CTX_ASYNC_WITH,
+    CTX_ATTR,
+    CTX_AWAIT,
+    CTX_ITER,
+    CTX_OPERAND,
+    CTX_TEST,
+    FN_GENERATOR,
+    FN_PROPERTY,
+    CallRow,
+    With,
+)
+from awaitify.analysis.project import Module, ProjectView
+from awaitify.analysis.resolve import ClassRef, FuncRef
+from awaitify.migrate.model import (
+    ASYNC_TWINS,
+    AWAIT,
+    BRIDGE,
+    OFFLOAD,
+    TWIN,
+    UNBRIDGE,
+    CallEdit,
+    EditPlan,
+    FunctionEdit,
+    Review,
+    Span,
+    WithEdit,
+)
+
+#: a sync-session method that an ``AsyncSession`` has as a plain (not awaited) method
+_SYNC_OK_SESSION_METHODS = frozenset(
+    {"add", "add_all", "expunge", "expunge_all", "expire", "expire_all"}
+)
+_ASYNC_SESSION_METHODS = apis.ASYNC_METHODS[apis.ASYNC_SESSION]
+#: uses of a coroutine's result that are wrong without ``await`` (ASY104)
+_VALUE_CTX = frozenset({CTX_ATTR, CTX_OPERAND, CTX_TEST, CTX_ITER})
+#: external bases that carry no methods a project method could override by accident
+_PLAIN_BASES = frozenset(
+    {
+        "object", "abc.ABC", "typing.Generic", "typing.Protocol", "typing_extensions.Protocol",
+        "Exception", "BaseException", "typing.NamedTuple", "enum.Enum", "dict", "list",
+    }
+)  # fmt: skip
+_PYTESTMARK = re.compile(rb"^pytestmark\s*=.*\b(asyncio|anyio)\b", re.M)
+_MARKERS = frozenset({"pytest.mark.asyncio", "pytest.mark.anyio"})
+_PLAIN_FIXTURE = frozenset({"pytest.fixture", "fixture"})
+#: decorators that would wrap the coroutine object instead of the result
+_SYNC_ONLY_DECORATORS = frozenset(
+    {"functools.lru_cache", "functools.cache", "lru_cache", "cache", "cachetools.cached",
+     "cachetools.func.ttl_cache", "cachetools.func.lru_cache"}
+)  # fmt: skip
+
+SourceReader = Callable[[Module], bytes]
+
+
+def is_dunder(name: str) -> bool:
+    return name.startswith("__") and name.endswith("__") and len(name) > 4
+
+
+def span_of(call: CallRow) -> Span:
+    return Span(call[C_LINE], call[C_COL], call[C_END_LINE], call[C_END_COL])
+
+
+@dataclass(frozen=True, slots=True)
+class PytestStyle:
+    """How converted tests and fixtures are marked (config + the project's pytest config)."""
+
+    marker: str  # "asyncio" / "anyio"
+    auto: bool  # pytest-asyncio ``asyncio_mode = "auto"``: no marker, plain fixtures
+
+
+class Planner:
+    def __init__(
+        self,
+        project: ProjectView,
+        read_source: SourceReader,
+        style: PytestStyle,
+        subclasses: dict[ClassRef, list[ClassRef]] | None = None,
+    ) -> None:
+        self.project = project
+        self.config = project.config
+        self.graph = project.graph
+        self.resolver = self.graph.resolver
+        self.colors = project.colors
+        self.read_source = read_source
+        self.style = style
+        self.plan = EditPlan()
+        self.convert: dict[FuncRef, str] = {}  # sync function → why it is converted
+        self.fix: dict[FuncRef, None] = {}  # selected async functions (ordered set)
+        self._queue: deque[FuncRef] = deque()
+        self._edits: dict[tuple[int, int], CallEdit] = {}  # (module id, row) → edit
+        self._handled: set[tuple[int, int]] = set()  # rows a session ``with`` takes care of
+        self._withs: dict[tuple[int, int], WithEdit] = {}
+        self._subclasses = subclasses  # shared between planners of one project
+        self._trees: dict[int, ast.Module | None] = {}
+        self._seen_review: set[tuple[str, int, str]] = set()
+        self._pytestmark: dict[int, bool] = {}
+        #: converted public methods of classes with bases outside the project
+        self._external: dict[ClassRef, tuple[str, list[FuncRef]]] = {}
+
+    # -- entry point ------------------------------------------------------------------------
+    def run(self, selected: Iterable[FuncRef], *, callbacks: bool = True) -> EditPlan:
+        """The edit plan for ``selected``; ``callbacks=False`` skips the (whole-project)
+        search for converted functions passed as values, for quick what-if runs."""
+        for ref in selected:
+            if ref.fn.is_async:
+                self.fix.setdefault(ref)
+                continue
+            blocker = self.unconvertible(ref)
+            if blocker:
+                self.review(ref.module, ref.fn.line, f"`{ref.label}` left sync: {blocker}")
+                continue
+            self._convert(ref, "selected")
+        self._drain()
+        if self.style.marker == "anyio":
+            while self._fixture_consumers():
+                self._drain()
+        self._rebridge()
+        for fn in sorted({*self.convert, *self.fix}, key=_order):
+            self._fix_body(fn)
+        if callbacks:
+            self._passed_as_value()
+        self._emit()
+        return self.plan
+
+    def _drain(self) -> None:
+        while self._queue:
+            callee = self._queue.popleft()
+            for site in self.graph.callers.get(callee, ()):
+                self._caller(callee, site)
+
+    def _rebridge(self) -> None:
+        """A boundary converted after all (it overrides a converted method): the bridges
+        put in it become awaits."""
+        by_id = {id(m): m for m in self.project.modules}
+        for (mid, row), edit in list(self._edits.items()):
+            if edit.kind != BRIDGE:
+                continue
+            module = by_id[mid]
+            scope = module.facts.calls[row][C_SCOPE]
+            if scope >= 0 and FuncRef(module, scope) in self.convert:
+                del self._edits[(mid, row)]
+                self._await(module, row, edit.what)
+
+    def _fixture_consumers(self) -> bool:
+        """anyio's pytest plugin runs an async fixture only for an async (anyio) test, so a
+        test or fixture that requests a converted fixture is converted too."""
+        added = False
+        for ref in sorted(self.convert, key=_order):
+            if not b.is_pytest_fixture(ref.module, ref.index):
+                continue
+            name = ref.fn.name
+            for module in self._fixture_scope(ref.module):
+                for i, fn in enumerate(module.facts.functions):
+                    if fn.is_async or not any(p.lstrip("*") == name for p, _ in fn.params):
+                        continue
+                    if not (b.is_test_function(module, i) or b.is_pytest_fixture(module, i)):
+                        continue
+                    other = FuncRef(module, i)
+                    if other not in self.convert and not self.unconvertible(other):
+                        self._convert(other, f"uses the fixture {name}")
+                        added = True
+        return added
+
+    def _fixture_scope(self, module: Module) -> list[Module]:
+        """The modules a fixture is visible in: its own, or everything under a conftest."""
+        folder, _, filename = module.relpath.rpartition("/")
+        if filename != "conftest.py":
+            return [module]
+        prefix = f"{folder}/" if folder else ""
+        return [m for m in self.project.modules if m.relpath.startswith(prefix)]
+
+    # -- conversion ---------------------------------------------------------------------------
+    def review(self, module: Module, line: int, message: str) -> None:
+        key = (module.path, line, message)
+        if key not in self._seen_review:
+            self._seen_review.add(key)
+            self.plan.review.append(Review(module.path, line, message))
+
+    def _convert(self, ref: FuncRef, why: str) -> None:
+        if ref in self.convert or ref.fn.is_async:
+            return
+        self.convert[ref] = why
+        self._queue.append(ref)
+        module, fn = ref.module, ref.fn
+        # every definition under the same name: ``@overload`` stubs, ``if``/``else`` defs
+        for i, other in enumerate(module.facts.functions):
+            if i != ref.index and other.qualname == fn.qualname and not other.is_async:
+                self._convert(FuncRef(module, i), why)
+        if fn.class_index >= 0 and fn.parent < 0:
+            self._convert_family(ref)
+
+    def _convert_family(self, ref: FuncRef) -> None:
+        """Overrides and overridden methods: one signature for the whole hierarchy."""
+        module, fn = ref.module, ref.fn
+        cls = ClassRef(module, fn.class_index)
+        related = [*self.resolver.mro(cls)[1:], *self._subclasses_of(cls)]
+        found_in_project_base = False
+        for other_cls in related:
+            methods = self.resolver.index(other_cls.module).methods.get(other_cls.index, {})
+            index = methods.get(fn.name)
+            if index is None:
+                continue
+            other = FuncRef(other_cls.module, index)
+            if other_cls in self.resolver.mro(cls):
+                found_in_project_base = True
+            if other.fn.flags & FN_PROPERTY or other.fn.is_async or other in self.convert:
+                continue
+            blocker = self.unconvertible(other)
+            if blocker:
+                self.review(other.module, other.fn.line, f"`{other.label}` overrides or is "
+                            f"overridden by `{ref.label}` but stays sync: {blocker}")  # fmt: skip
+                continue
+            self._convert(other, f"overrides or is overridden by {ref.label}")
+        if not found_in_project_base and not fn.name.startswith("_"):
+            external = [x for x in self.resolver.external_bases(cls) if x not in _PLAIN_BASES]
+            if external:
+                self._external.setdefault(cls, (external[0], []))[1].append(ref)
+
+    def subclass_table(self) -> dict[ClassRef, list[ClassRef]]:
+        """Every project class → its project subclasses (built once, on first need)."""
+        if self._subclasses is None:
+            table: dict[ClassRef, list[ClassRef]] = {}
+            for module in self.project.modules:
+                for ci in range(len(module.facts.classes)):
+                    sub = ClassRef(module, ci)
+                    for base in self.resolver.mro(sub)[1:]:
+                        table.setdefault(base, []).append(sub)
+            self._subclasses = table
+        return self._subclasses
+
+    def _subclasses_of(self, cls: ClassRef) -> list[ClassRef]:
+        return self.subclass_table().get(cls, [])
+
+    def _caller(self, callee: FuncRef, site: Site) -> None:
+        module = site.module
+        key = (id(module), site.row)
+        if key in self._edits:
+            return
+        call = module.facts.calls[site.row]
+        flags, line, scope = call[C_FLAGS], call[C_LINE], call[C_SCOPE]
+        label = callee.label
+        if flags & CALL_IN_LAMBDA:
+            self.review(module, line, f"`{label}` is now async but is called inside a lambda: "
+                                      "await it where the lambda's result is used")  # fmt: skip
+            return
+        if flags & (CALL_IN_DECORATOR | CALL_IN_DEFAULT):
+            self.review(module, line, f"`{label}` is now async but is called at definition time "
+                                      "(a decorator or a default value)")  # fmt: skip
+            return
+        if scope < 0:
+            if flags & CALL_IN_MAIN:
+                self._edit(module, site.row, BRIDGE, label)
+            else:
+                self.review(module, line, f"`{label}` is now async but is called at import time: "
+                                          "wrap it in asyncio.run() or move it into a function")  # fmt: skip
+            return
+        caller = FuncRef(module, scope)
+        if caller.fn.is_async or caller in self.convert:
+            self._await(module, site.row, label)
+            return
+        boundary = self.boundary(caller)
+        if boundary:
+            if call[C_CTX] != CTX_AWAIT and not self._consumed(module, call):
+                self._edit(module, site.row, BRIDGE, label)
+            return
+        blocker = self.unconvertible(caller)
+        if blocker:
+            self.review(module, line, f"`{caller.label}` calls `{label}`, which is now async, but "
+                                      f"{blocker}: convert it by hand")  # fmt: skip
+            return
+        self._convert(caller, f"calls {label}")
+        self._await(module, site.row, label)
+
+    def _await(self, module: Module, row: int, label: str) -> None:
+        call = module.facts.calls[row]
+        ctx = call[C_CTX]
+        if ctx == CTX_AWAIT or self._consumed(module, call):
+            return
+        if ctx in (CTX_ASYNC_WITH, CTX_ASYNC_ITER):
+            self.review(module, call[C_LINE], f"`{label}` is now async and used in `async with` / "
+                                              "`async for`: check what it returns")  # fmt: skip
+            return
+        self._edit(module, row, AWAIT, label)
+
+    def _consumed(self, module: Module, call: CallRow) -> bool:
+        """Passed straight to ``asyncio.run`` / ``gather`` / ``create_task``: no await."""
+        if call[C_CTX] != CTX_ARG or call[C_PARENT] < 0:
+            return False
+        parent = module.facts.calls[call[C_PARENT]]
+        callee = self.resolver.absolute(module, parent[C_CALLEE])
+        return callee in apis.TASK_FUNCTIONS or callee in apis.BRIDGES
+
+    def boundary(self, fn: FuncRef) -> str | None:
+        """Why a sync caller stays sync and bridges instead (None: convert it)."""
+        module = fn.module
+        if module.layer == "migration":
+            return "a database migration"
+        found = b.boundary_kind(module, fn.index, self.resolver, self.config, tests=False)
+        if found:
+            return found[1]
+        if b.is_test_function(module, fn.index):
+            ci = b.owner_class(module, fn.index)
+            if ci >= 0:
+                bases = [
+                    *self.resolver.external_bases(ClassRef(module, ci)),
+                    *module.facts.classes[ci].bases,
+                ]
+                if any(x.endswith("TestCase") and "Async" not in x for x in bases):
+                    return "a unittest.TestCase test"
+        return None
+
+    def unconvertible(self, fn: FuncRef) -> str | None:
+        f = fn.fn
+        if is_dunder(f.name):
+            return "it is a dunder method"
+        if f.flags & FN_PROPERTY:
+            return "it is a property"
+        if f.flags & FN_GENERATOR and not b.is_pytest_fixture(fn.module, fn.index):
+            return "it is a generator"
+        cached = next((d for d in f.decorators if d in _SYNC_ONLY_DECORATORS), None)
+        if cached:
+            return (
+                f"it is decorated with @{cached}, which would cache the coroutine, not its result"
+            )
+        return None
+
+    def _edit(self, module: Module, row: int, kind: str, what: str, twin: str = "") -> None:
+        call = module.facts.calls[row]
+        self._edits[(id(module), row)] = CallEdit(kind, row, span_of(call), what, twin)
+
+    # -- bodies ---------------------------------------------------------------------------------
+    def _fix_body(self, fn: FuncRef) -> None:
+        module = fn.module
+        mid = id(module)
+        was_sync = fn in self.convert
+        self._session_withs(fn)
+        calls = module.facts.calls
+        for site in self.graph.body_sites(fn):
+            key = (mid, site.row)
+            if key in self._edits or key in self._handled:
+                continue
+            call = calls[site.row]
+            ctx = call[C_CTX]
+            if ctx == CTX_AWAIT:
+                continue
+            if site.kind == KIND_PROJECT:
+                target = site.target
+                assert isinstance(target, FuncRef)
+                if target in self.convert:
+                    continue  # awaited (or reviewed) from the callee's side
+                if self.graph.is_coroutine_function(target):
+                    if was_sync and ctx in _VALUE_CTX:
+                        self._edit(module, site.row, AWAIT, target.label)  # the ASY104 fix
+                    continue
+                if target.fn.is_async:
+                    continue
+                if target in self.colors.blocking or target in self.colors.bridging:
+                    self._edit(module, site.row, OFFLOAD, target.label)
+            elif site.kind == KIND_BLOCKING:
+                twin = ASYNC_TWINS.get(site.api)
+                if twin and _one_positional(call):
+                    self._edit(module, site.row, TWIN, site.api, twin)
+                else:
+                    self._edit(module, site.row, OFFLOAD, site.api)
+            elif site.kind == KIND_BRIDGE:
+                self._unbridge(fn, site)
+
+    def _unbridge(self, fn: FuncRef, site: Site) -> None:
+        module = fn.module
+        call = module.facts.calls[site.row]
+        kind = next((k for i, k in module.facts.bridges if i == site.row), "")
+        if not kind:
+            callee = call[C_CALLEE]
+            kind = "run_until_complete" if callee.endswith("run_until_complete") else callee
+        if kind == "async_to_sync" or kind == "asgiref.sync.async_to_sync":
+            if call[C_CTX] != CTX_ATTR:
+                self.review(module, call[C_LINE], "`async_to_sync` result is not called here: "
+                                                  "replace the bridge by hand")  # fmt: skip
+                return
+        elif not call[C_ARGS]:
+            self.review(module, call[C_LINE], f"`{kind}` without a positional argument: "
+                                              "replace the bridge by hand")  # fmt: skip
+            return
+        self._edit(module, site.row, UNBRIDGE, kind)
+        if kind == "run_until_complete":
+            self.review(module, call[C_LINE], "`run_until_complete(...)` becomes `await ...`: the "
+                                              "event loop it ran on may now be unused")  # fmt: skip
+
+    # -- sessions -------------------------------------------------------------------------------
+    def _twin(self, module: Module, callee: str) -> tuple[str, str] | None:
+        """(configured sync factory, async twin) for a ``with`` context call, or None."""
+        if not self.config.session_factories or not callee or "()" in callee:
+            return None
+        base = callee.removesuffix(".begin")
+        absolute = self.resolver.absolute(module, base)
+        for sync_name, twin in self.config.session_factories:
+            if absolute == sync_name or absolute.endswith("." + sync_name):
+                return sync_name, twin
+            if "." not in sync_name and absolute.rpartition(".")[2] == sync_name:
+                return sync_name, twin
+        return None
+
+    def _tree(self, module: Module) -> ast.Module | None:
+        key = id(module)
+        if key not in self._trees:
+            try:
+                self._trees[key] = ast.parse(self.read_source(module))
+            except (SyntaxError, ValueError, RecursionError, MemoryError, OSError):
+                self._trees[key] = None
+        return self._trees[key]
+
+    def _session_withs(self, fn: FuncRef) -> None:
+        module = fn.module
+        facts = module.facts
+        for w in facts.withs:
+            if w.scope != fn.index or w.is_async or w.call < 0:
+                continue
+            if facts.calls[w.call][C_FLAGS] & CALL_IN_LAMBDA:
+                continue
+            found = self._twin(module, facts.calls[w.call][C_CALLEE])
+            if found is None:
+                continue
+            self._session_with(fn, w, found[1])
+
+    def _session_with(self, fn: FuncRef, w: With, twin: str) -> None:
+        module = fn.module
+        facts = module.facts
+        tree = self._tree(module)
+        node = _find_with(tree, w) if tree is not None else None
+        if node is None:
+            self.review(module, w.line, "cannot read this `with` back from the file: left as is")
+            return
+        problem, methods = _session_uses(node, w)
+        if problem:
+            self.review(module, w.line, f"`with {_expr_text(w)}` kept sync ({problem}): its "
+                                        "blocking calls move to threads instead")  # fmt: skip
+            return
+        func = node_func(node, w)
+        write = twin.rpartition(".")[2]
+        import_module, level = "", 0
+        if isinstance(func, ast.Name):
+            import_module, level = self._twin_import(module, func.id, twin)
+            if import_module == "?":
+                self.review(module, w.line, f"async twin `{twin}` of `{func.id}` not found: "
+                                            "`with` left as is")  # fmt: skip
+                return
+        edit = WithEdit(
+            Span(w.line, w.col, w.end_line, w.end_col), facts.calls[w.call][C_CALLEE], write,
+            import_module, level,
+        )  # fmt: skip
+        self._withs[(id(module), w.call)] = edit
+        self._handled.add((id(module), w.call))
+        rows = {
+            (c[C_LINE], c[C_COL], c[C_END_LINE], c[C_END_COL]): r
+            for r, c in enumerate(facts.calls)
+            if c[C_SCOPE] == fn.index
+        }
+        for (line, col, end_line, end_col), method in methods:
+            row = rows.get((line, col, end_line, end_col))
+            if row is None:
+                continue
+            key = (id(module), row)
+            self._handled.add(key)
+            if method in _ASYNC_SESSION_METHODS and facts.calls[row][C_CTX] != CTX_AWAIT:
+                self._edits[key] = CallEdit(
+                    AWAIT, row, span_of(facts.calls[row]), f"AsyncSession.{method}"
+                )
+
+    def _twin_import(self, module: Module, local: str, twin: str) -> tuple[str, int]:
+        """Where to import the twin from, mirroring how the sync factory was imported.
+
+        ("", 0): no import needed (defined in this module); ("?", 0): cannot tell."""
+        if "." in twin:
+            return twin.rpartition(".")[0], 0
+        for imp in module.facts.imports:
+            if imp.local == local and imp.scope < 0 and imp.is_from:
+                target = imp.target
+                level = len(target) - len(target.lstrip("."))
+                base = target[level:].rpartition(".")[0]
+                return base, level
+        defined = {a.target for a in module.facts.assigns if a.scope < 0 and a.class_index < 0}
+        defined.update(imp.local for imp in module.facts.imports if imp.scope < 0)
+        if twin in defined:
+            return "", 0
+        return "?", 0
+
+    # -- callbacks ------------------------------------------------------------------------------
+    def _passed_as_value(self) -> None:
+        names = {ref.fn.name for ref in self.convert}
+        if not names:
+            return
+        resolver = self.resolver
+        for module in self.project.modules:
+            facts = module.facts
+            for call in facts.calls:
+                args = call[C_ARGS]
+                if not args or not any(a and a.rpartition(".")[2] in names for a in args):
+                    continue
+                for a in args:
+                    if not a or a.rpartition(".")[2] not in names:
+                        continue
+                    target = resolver.resolve_name(module, call[C_SCOPE], a)
+                    if isinstance(target, FuncRef) and target in self.convert:
+                        to = call[C_CALLEE] or "a call"
+                        self.review(module, call[C_LINE], f"`{target.label}` is now async but is "
+                                    f"passed as a value to `{to}(...)`: whatever calls it must await it")  # fmt: skip
+            for assign in facts.assigns:
+                if not assign.name or assign.name.rpartition(".")[2] not in names:
+                    continue
+                target = resolver.resolve_name(module, assign.scope, assign.name)
+                if isinstance(target, FuncRef) and target in self.convert:
+                    self.review(module, assign.line, f"`{target.label}` is now async but is "
+                                f"assigned to `{assign.target}`: its callers must await it")  # fmt: skip
+
+    # -- output ---------------------------------------------------------------------------------
+    def _emit(self) -> None:
+        plan = self.plan
+        for cls, (base, refs) in self._external.items():
+            names = ", ".join(f"`{r.fn.name}`" for r in sorted(refs, key=_order))
+            first = min(refs, key=_order)
+            self.review(
+                cls.module, first.fn.line,
+                f"`{cls.name}` derives from `{base}` (outside the project): if {names} "
+                "override its methods, the code that calls them will not await them",
+            )  # fmt: skip
+        by_id = {id(m): m for m in self.project.modules}
+        for ref in sorted(self.convert, key=_order):
+            module, fn = ref.module, ref.fn
+            is_test = b.is_test_function(module, ref.index)
+            is_fixture = b.is_pytest_fixture(module, ref.index)
+            marker = ""
+            if is_test and not self.style.auto and not self._marked(ref):
+                marker = self.style.marker
+            swap = (
+                is_fixture and self.style.marker == "asyncio" and not self.style.auto
+                and any(d in _PLAIN_FIXTURE for d in fn.decorators)
+            )  # fmt: skip
+            plan.file(module.path, module.abspath).functions.append(
+                FunctionEdit(
+                    ref.index, fn.qualname, fn.line, fn.name, marker, swap, is_test, is_fixture
+                )
+            )
+            plan.converted.append((module.abspath, fn.qualname))
+        for ref in sorted(self.fix, key=_order):
+            plan.fixed.append((ref.module.abspath, ref.fn.qualname))
+        for (mid, _row), edit in sorted(
+            self._edits.items(), key=lambda kv: (by_id[kv[0][0]].path, kv[1].row)
+        ):
+            module = by_id[mid]
+            plan.file(module.path, module.abspath).calls.append(edit)
+        for (mid, _row), with_edit in self._withs.items():
+            module = by_id[mid]
+            plan.file(module.path, module.abspath).withs.append(with_edit)
+
+    def _marked(self, ref: FuncRef) -> bool:
+        module, fn = ref.module, ref.fn
+        if any(d in _MARKERS for d in fn.decorators):
+            return True
+        ci = b.owner_class(module, ref.index)
+        if ci >= 0 and any(d in _MARKERS for d in module.facts.classes[ci].decorators):
+            return True
+        key = id(module)
+        if key not in self._pytestmark:
+            try:
+                self._pytestmark[key] = bool(_PYTESTMARK.search(self.read_source(module)))
+            except OSError:
+                self._pytestmark[key] = False
+        return self._pytestmark[key]
+
+
+# -- helpers (pure) ---------------------------------------------------------------------------
+def _order(ref: FuncRef) -> tuple[str, int]:
+    return (ref.module.path, ref.index)
+
+
+def _one_positional(call: CallRow) -> bool:
+    return len(call[C_ARGS]) == 1 and not call[C_FLAGS] & CALL_STARRED_ARGS
+
+
+def _find_with(tree: ast.Module, w: With) -> ast.With | None:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.With):
+            for item in node.items:
+                e = item.context_expr
+                if e.lineno == w.line and e.col_offset == w.col:
+                    return node
+    return None
+
+
+def node_func(node: ast.With, w: With) -> ast.expr | None:
+    for item in node.items:
+        e = item.context_expr
+        if e.lineno == w.line and e.col_offset == w.col and isinstance(e, ast.Call):
+            func = e.func
+            if isinstance(func, ast.Attribute) and func.attr == "begin":
+                return func.value
+            return func
+    return None
+
+
+def _expr_text(w: With) -> str:
+    short = w.expr.rpartition(".")[2] or "session"
+    return f"{short}() as {w.target}" if w.target else f"{short}()"
+
+
+def _session_uses(
+    node: ast.With, w: With
+) -> tuple[str, list[tuple[tuple[int, int, int, int], str]]]:
+    """("", method calls on the session) when every use of the ``as`` name inside the
+    block is a method call an ``AsyncSession`` has; else (the first problem, [])."""
+    if len(node.items) != 1:
+        return "it enters more than one context manager", []
+    name = w.target
+    if not name:
+        return "", []
+    if "." in name:
+        return f"the session is bound to `{name}`", []
+    methods: list[tuple[tuple[int, int, int, int], str]] = []
+    parents: dict[int, ast.AST] = {}
+    for stmt in node.body:
+        for parent in ast.walk(stmt):
+            for child in ast.iter_child_nodes(parent):
+                parents[id(child)] = parent
+    for stmt in node.body:
+        for sub in ast.walk(stmt):
+            if isinstance(
+                sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+            ) and any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(sub)):
+                return f"`{name}` is used in a nested function at line {sub.lineno}", []
+            if not (isinstance(sub, ast.Name) and sub.id == name):
+                continue
+            if not isinstance(sub.ctx, ast.Load):
+                return f"`{name}` is reassigned at line {sub.lineno}", []
+            attr = parents.get(id(sub))
+            call = parents.get(id(attr)) if attr is not None else None
+            if not (
+                isinstance(attr, ast.Attribute) and isinstance(call, ast.Call) and call.func is attr
+            ):
+                return f"`{name}` is passed on or used as a value at line {sub.lineno}", []
+            method = attr.attr
+            if method not in _ASYNC_SESSION_METHODS and method not in _SYNC_OK_SESSION_METHODS:
+                return (
+                    f"`{name}.{method}()` at line {sub.lineno} has no AsyncSession equivalent",
+                    [],
+                )
+            methods.append(
+                (
+                    (
+                        call.lineno,
+                        call.col_offset,
+                        call.end_lineno or call.lineno,
+                        call.end_col_offset or 0,
+                    ),
+                    method,
+                )
+            )
+    return "", methods

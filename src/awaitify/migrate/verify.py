@@ -1,0 +1,163 @@
+"""Prove a migration before anything is written.
+
+Three checks, each a reason to refuse (exit 1, nothing written):
+
+1. every rewritten file compiles with CPython's own parser (``ast.parse``);
+2. re-analysing the project with the rewritten files (their facts are extracted from the
+   new bytes in memory; every other file keeps its facts) shows no ASY100-ASY105 defect
+   that was not there before — compared per (rule, file, function), so findings that
+   only moved do not count;
+3. no call to a converted function is left un-awaited in async code, or un-bridged in
+   sync code (ASY102 covers a dropped result; this also covers ``x = f()`` and
+   ``f().attr``, and a call at import time).
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from collections import Counter
+from collections.abc import Sequence
+
+from awaitify.analysis import apis
+from awaitify.analysis.facts import (
+    C_CALLEE,
+    C_CTX,
+    C_FLAGS,
+    C_LINE,
+    C_PARENT,
+    C_SCOPE,
+    CALL_IN_LAMBDA,
+    CTX_ARG,
+    CTX_AWAIT,
+    CallRow,
+)
+from awaitify.analysis.findings import to_findings
+from awaitify.analysis.project import Module, ProjectView, build_project
+from awaitify.analysis.resolve import FuncRef
+from awaitify.engine.parse import decode, facts_from_bytes
+from awaitify.migrate.model import FileChange
+from awaitify.model import Finding
+from awaitify.rules.registry import all_rules
+
+DEFECT_CODES = ("ASY100", "ASY101", "ASY102", "ASY103", "ASY104", "ASY105")
+
+
+def parse_problems(changes: Sequence[FileChange]) -> list[str]:
+    out = []
+    for change in changes:
+        if not change.changed:
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ast.parse(change.after, filename=change.path)
+        except SyntaxError as exc:
+            out.append(
+                f"{change.path}:{exc.lineno or 0}: the rewritten file would not parse: {exc.msg}"
+            )
+        except (ValueError, RecursionError, MemoryError) as exc:
+            out.append(f"{change.path}: the rewritten file would not parse: {exc}")
+    return out
+
+
+def defects(project: ProjectView, texts: dict[str, list[str]] | None = None) -> list[Finding]:
+    """ASY100-ASY105 findings of a project (suppression comments honoured)."""
+    rules = [cls() for cls in all_rules() if cls.code in DEFECT_CODES]
+
+    def line_of(module: Module, line: int) -> str:
+        lines = (texts or {}).get(module.abspath)
+        if lines is None:
+            from awaitify.engine.source import source_line
+
+            return source_line(module.abspath, line)
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+    return to_findings(project, rules, ((r, r.check(project)) for r in rules), line_of)
+
+
+def rebuilt(project: ProjectView, changes: Sequence[FileChange]) -> ProjectView:
+    """The project as it would be after the migration (new facts for changed files only)."""
+    target = project.config.target_version
+    new = {c.abspath: facts_from_bytes(c.after, target) for c in changes if c.changed}
+    return build_project(
+        project.config,
+        [(m.path, m.abspath, new.get(m.abspath, m.facts), m.digest) for m in project.modules],
+    )
+
+
+def new_defects(before: Sequence[Finding], after: Sequence[Finding]) -> list[str]:
+    def key(f: Finding) -> tuple[str, str, str]:
+        return (f.code, f.path, f.symbol)
+
+    budget = Counter(key(f) for f in before)
+    out = []
+    for f in after:
+        k = key(f)
+        if budget[k] > 0:
+            budget[k] -= 1
+            continue
+        out.append(f"{f.path}:{f.line}: new {f.code} after the rewrite: {f.message}")
+    return out
+
+
+def unawaited(after: ProjectView, converted: Sequence[tuple[str, str]]) -> list[str]:
+    """Calls to converted functions that nothing awaits or bridges.
+
+    In an ``async def`` the call must be awaited (or handed to ``gather``/``create_task``);
+    in sync code — a function, a class body, the module at import time — it must be the
+    argument of a bridge. Calls inside lambdas are not counted: the planner lists them
+    for review, since only the lambda's caller can await its result."""
+    by_abspath = {m.abspath: m for m in after.modules}
+    graph = after.graph
+    out = []
+    for abspath, qualname in converted:
+        module = by_abspath.get(abspath)
+        if module is None:
+            continue
+        for index, fn in enumerate(module.facts.functions):
+            if fn.qualname != qualname or not fn.is_async:
+                continue
+            for site in graph.callers.get(FuncRef(module, index), ()):
+                facts = site.module.facts
+                call = facts.calls[site.row]
+                if call[C_FLAGS] & CALL_IN_LAMBDA or call[C_CTX] == CTX_AWAIT:
+                    continue
+                if _consumed(site.module, call):
+                    continue
+                scope = call[C_SCOPE]
+                where = f"{site.module.path}:{call[C_LINE]}: `{qualname}(...)`"
+                if scope >= 0 and facts.functions[scope].is_async:
+                    caller = facts.functions[scope].qualname
+                    out.append(f"{where} is not awaited in `async def {caller}`")
+                else:
+                    caller = facts.functions[scope].qualname if scope >= 0 else "module level"
+                    out.append(
+                        f"{where} is called from sync code ({caller}) without a bridge: "
+                        "it would only create a coroutine there"
+                    )
+    return out
+
+
+def _consumed(module: Module, call: CallRow) -> bool:
+    if call[C_CTX] != CTX_ARG or call[C_PARENT] < 0:
+        return False
+    parent = module.facts.calls[call[C_PARENT]]
+    callee = parent[C_CALLEE]
+    return callee in apis.TASK_FUNCTIONS or callee in apis.BRIDGES
+
+
+def verify(
+    project: ProjectView, changes: Sequence[FileChange], converted: Sequence[tuple[str, str]]
+) -> list[str]:
+    """Every reason to refuse this migration (empty: it is safe to write)."""
+    problems = parse_problems(changes)
+    if problems:
+        return problems
+    if not any(c.changed for c in changes):
+        return []
+    texts = {c.abspath: decode(c.after).splitlines() for c in changes if c.changed}
+    after = rebuilt(project, changes)
+    problems = new_defects(defects(project), defects(after, texts))
+    problems.extend(unawaited(after, converted))
+    return problems

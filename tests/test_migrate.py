@@ -1,0 +1,477 @@
+"""``awaitify migrate``: selectors, the rewrites' fine print, the safety checks, the output.
+
+The before/after trees of every kind of rewrite are in ``test_migrate_fixtures.py``; this
+module covers what a tree cannot show: errors (exit 2, one line), refusals (exit 1, nothing
+written), git state, atomic writes, the JSON format, and the position/parenthesis details
+of single rewrites.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+from conftest import CliRun
+from gitrepo import git
+
+from awaitify.api import ScanOptions
+from awaitify.config import Config
+from awaitify.migrate import run as migrate_run
+from awaitify.migrate.pytest_style import read_asyncio_mode, read_pytest_style
+from awaitify.migrate.run import migrate
+
+Tree = Callable[[Mapping[str, str | bytes]], Path]
+Cli = Callable[..., CliRun]
+
+REPO = """\
+import requests
+
+
+class Repo:
+    def get(self, key):
+        return requests.get("https://kv.example/" + key).json()
+
+    @property
+    def size(self):
+        return 0
+
+    def __len__(self):
+        return 0
+
+
+def use(repo: Repo):
+    return repo.get("a")
+"""
+
+
+def project(tree: Tree, files: Mapping[str, str | bytes] | None = None) -> Path:
+    return tree({"pyproject.toml": "[tool.awaitify]\n", **(files or {"app/repo.py": REPO})})
+
+
+def run(root: Path, *selectors: str, apply: bool = False, **kw: object):  # type: ignore[no-untyped-def]
+    return migrate(
+        list(selectors),
+        root=root,
+        apply=apply,
+        allow_dirty=bool(kw.pop("allow_dirty", True)),
+        options=ScanOptions(use_cache=False, cwd=str(root), jobs=1),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+# -- selectors and usage errors -------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["nope.py"], "nope.py: no such file or directory"),
+        (
+            ["app/repo.py::Missing"],
+            "app/repo.py::Missing: no function or class `Missing` in app/repo.py",
+        ),
+        (["app/repo.py::Repo.nope"], "no function or class `Repo.nope` in app/repo.py"),
+        (["app/repo.py::Repo.__len__"], "is a dunder method"),
+        (["app/repo.py::Repo.size"], "is a property"),
+        (["app/repo.py::1x"], "is not a dotted name"),
+        (["app::Repo"], "app is not a file"),
+        (["--layer", "nowhere"], "--layer nowhere: not a layer"),
+        (["--rule", "ASY999"], "--rule ASY999: no such rule"),
+        (["--rule", "ASY301"], "--rule ASY301: its findings are not fixed by converting code"),
+        ([], "name what to convert"),
+        (["README.md"], "README.md: not one of the project's Python files"),
+        (["empty"], "empty: no Python files of the project under it"),
+    ],
+)
+def test_bad_selector_is_one_line_and_exit_2(
+    tree: Tree, cli: Cli, argv: list[str], message: str
+) -> None:
+    root = project(tree, {"app/repo.py": REPO, "README.md": "hi\n", "empty/notes.txt": "x\n"})
+    got = cli(["migrate", *argv, "--no-cache"], cwd=root)
+    assert got.code == 2
+    assert got.out == ""
+    assert got.err.count("\n") == 1, got.err
+    assert got.err.startswith("awaitify: error: ")
+    assert message in got.err
+
+
+def test_class_selector_converts_public_methods_only(tree: Tree) -> None:
+    root = project(tree)
+    result = run(root, "app/repo.py::Repo")
+    (change,) = result.touched
+    assert change.functions == ("Repo.get", "use")
+    text = change.after.decode()
+    assert "async def get" in text and "def size" in text and "async def size" not in text
+    assert "def __len__" in text and "async def __len__" not in text
+
+
+def test_file_and_layer_selectors_take_what_the_findings_name(tree: Tree) -> None:
+    files = {
+        "app/repositories/kv.py": REPO.replace("Repo", "KvRepository"),
+        "app/services/pure.py": "def add(a, b):\n    return a + b\n",
+    }
+    root = project(tree, files)
+    by_layer = run(root, layer="repository")
+    assert [c.functions for c in by_layer.touched] == [("KvRepository.get", "use")]
+    by_file = run(root, "app/repositories/kv.py")
+    assert [c.after for c in by_file.touched] == [c.after for c in by_layer.touched]
+    by_rule = run(root, rule="ASY202")
+    assert [c.after for c in by_rule.touched] == [c.after for c in by_layer.touched]
+    nothing = run(root, "app/services")
+    assert nothing.touched == () and nothing.selected == 0
+
+
+# -- output ---------------------------------------------------------------------------------
+def test_dry_run_prints_diff_and_summary_and_writes_nothing(tree: Tree, cli: Cli) -> None:
+    root = project(tree)
+    before = (root / "app/repo.py").read_bytes()
+    got = cli(["migrate", "app/repo.py::Repo.get", "--no-cache"], cwd=root)
+    assert got.code == 0, got.err
+    assert got.out.startswith("--- a/app/repo.py\n+++ b/app/repo.py\n")
+    assert "\n-    def get(self, key):\n" in got.out
+    assert "\n+    async def get(self, key):\n" in got.out
+    assert "dry run, nothing written" in got.out
+    for label in ("functions converted", "call sites awaited", "bridges inserted",
+                  "calls moved to threads", "files touched", "needs review"):  # fmt: skip
+        assert label in got.out
+    assert (root / "app/repo.py").read_bytes() == before
+
+
+def test_json_format(tree: Tree, cli: Cli) -> None:
+    root = project(tree)
+    got = cli(["migrate", "app/repo.py::Repo.get", "--format", "json", "--no-cache"], cwd=root)
+    assert got.code == 0, got.err
+    data = json.loads(got.out)
+    assert data["schema"] == 1 and data["applied"] is False and data["refused"] == []
+    summary = data["summary"]
+    assert summary["functions_converted"] == 2
+    assert summary["calls_awaited"] == 1
+    assert summary["calls_to_threads"] == 1
+    assert summary["files_touched"] == 1
+    (entry,) = data["files"]
+    assert entry["path"] == "app/repo.py"
+    assert entry["functions"] == ["Repo.get", "use"]
+    assert entry["diff"].startswith("--- a/app/repo.py")
+    assert data["review"] == []
+
+
+# -- applying -------------------------------------------------------------------------------
+def test_apply_writes_atomically_and_a_second_run_changes_nothing(tree: Tree, cli: Cli) -> None:
+    root = project(tree)
+    mode = (root / "app/repo.py").stat().st_mode
+    got = cli(["migrate", "app/repo.py::Repo", "--apply", "--no-cache"], cwd=root)
+    assert got.code == 0, got.err
+    assert "applied" in got.out
+    text = (root / "app/repo.py").read_text()
+    ast.parse(text)
+    assert "return await asyncio.to_thread(lambda: requests.get(" in text
+    assert (root / "app/repo.py").stat().st_mode == mode
+    assert not list(root.rglob("*.tmp")), "temporary files left behind"
+    again = cli(["migrate", "app/repo.py::Repo", "--apply", "--no-cache"], cwd=root)
+    assert again.code == 0
+    assert "files touched                                  0" in again.out
+    assert (root / "app/repo.py").read_text() == text
+
+
+def _commit_all(root: Path) -> None:
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "init")
+
+
+def test_apply_refuses_a_file_with_uncommitted_changes(tree: Tree, cli: Cli) -> None:
+    root = project(tree)
+    _commit_all(root)
+    path = root / "app/repo.py"
+    path.write_text(path.read_text() + "\n# local edit\n")
+    edited = path.read_bytes()
+    got = cli(["migrate", "app/repo.py::Repo.get", "--apply", "--no-cache"], cwd=root)
+    assert got.code == 1
+    assert "app/repo.py: has uncommitted changes" in got.out
+    assert "refused, nothing written" in got.out
+    assert path.read_bytes() == edited
+    forced = cli(
+        ["migrate", "app/repo.py::Repo.get", "--apply", "--allow-dirty", "--no-cache"], cwd=root
+    )
+    assert forced.code == 0, forced.out
+    assert "async def get" in path.read_text()
+
+
+def test_apply_refuses_an_untracked_file_and_accepts_a_clean_one(tree: Tree, cli: Cli) -> None:
+    root = project(tree)
+    _commit_all(root)
+    (root / "app/new.py").write_text(
+        "from app.repo import Repo\n\n\ndef f(r: Repo):\n    return r.get('x')\n"
+    )
+    got = cli(["migrate", "app/repo.py::Repo.get", "--apply", "--no-cache"], cwd=root)
+    assert got.code == 1
+    assert "app/new.py: has uncommitted changes" in got.out
+    (root / "app/new.py").unlink()
+    clean = cli(["migrate", "app/repo.py::Repo.get", "--apply", "--no-cache"], cwd=root)
+    assert clean.code == 0, clean.out
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True
+    )
+    assert status.stdout.split() == ["M", "app/repo.py"]
+
+
+def test_refuses_an_output_that_would_not_parse(
+    tree: Tree, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project(tree)
+    before = (root / "app/repo.py").read_bytes()
+    real = migrate_run.rewrite_source
+
+    def broken(*args: object, **kw: object):  # type: ignore[no-untyped-def]
+        done = real(*args, **kw)  # type: ignore[arg-type]
+        return type(done)(done.after + b"\ndef (:\n", done.counts, done.functions, done.review)
+
+    monkeypatch.setattr(migrate_run, "rewrite_source", broken)
+    got = cli(["migrate", "app/repo.py::Repo.get", "--apply", "--no-cache"], cwd=root)
+    assert got.code == 1
+    assert "app/repo.py:" in got.out and "would not parse" in got.out
+    assert (root / "app/repo.py").read_bytes() == before
+
+
+def test_refuses_a_new_defect(tree: Tree) -> None:
+    # ``main`` is an entry point: it gets the asyncio.run bridge; but an async handler
+    # calls it, so the bridge would run inside the running loop (a new ASY103)
+    files = {
+        "app/jobs.py": (
+            "import requests\n\n\n"
+            "def fetch():\n    return requests.get('https://x.example')\n\n\n"
+            "def main():\n    return fetch()\n\n\n"
+            "async def handler():\n    return main()\n"
+        )
+    }
+    root = project(tree, files)
+    before = (root / "app/jobs.py").read_bytes()
+    result = run(root, "app/jobs.py::fetch", apply=True)
+    assert not result.applied
+    assert any("new ASY103" in r and "app/jobs.py:" in r for r in result.refused), result.refused
+    assert (root / "app/jobs.py").read_bytes() == before
+
+
+def test_refuses_a_file_that_changed_during_the_run(
+    tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project(tree)
+    real_verify = migrate_run.verify
+
+    def verify_then_edit(*args: object, **kw: object) -> list[str]:
+        out = real_verify(*args, **kw)  # type: ignore[arg-type]
+        (root / "app/repo.py").write_text(REPO + "\n# meanwhile\n")
+        return out
+
+    monkeypatch.setattr(migrate_run, "verify", verify_then_edit)
+    result = run(root, "app/repo.py::Repo.get", apply=True)
+    assert not result.applied
+    assert result.refused == ("app/repo.py: changed on disk during the run",)
+    assert (root / "app/repo.py").read_text().endswith("# meanwhile\n")
+
+
+def test_file_with_syntax_error_is_left_for_review(tree: Tree) -> None:
+    files = {
+        "app/repo.py": REPO,
+        "app/broken.py": "from app.repo import Repo\n\ndef f(r: Repo):\n    return r.get('x')\n\nx = (\n",
+    }
+    root = project(tree, files)
+    result = run(root, "app/repo.py::Repo.get")
+    assert any(r.path == "app/broken.py" and "does not parse" in r.message for r in result.review)
+    assert [c.path for c in result.touched] == ["app/repo.py"]
+
+
+# -- rewrite details --------------------------------------------------------------------------
+def _rewrite(tree: Tree, source: str, selector: str, path: str = "app/m.py") -> str:
+    root = project(tree, {path: source})
+    result = run(root, f"{path}::{selector}")
+    assert not result.refused, result.refused
+    (change,) = result.touched
+    return change.after.decode()
+
+
+def test_await_gets_parentheses_only_where_precedence_needs_them(tree: Tree) -> None:
+    src = (
+        "import requests\n\n\n"
+        "def get():\n    return requests.get('u')\n\n\n"
+        "def use():\n"
+        "    a = get().json()\n"
+        "    b = get()[0]\n"
+        "    c = get()()\n"
+        "    d = (get()).x\n"
+        "    e = get() + 1\n"
+        "    f = not get()\n"
+        "    g = f'{get()}'\n"
+        "    return [get() for _ in range(2)], {'k': get()}, -get(), get() ** 2\n"
+    )
+    out = _rewrite(tree, src, "get")
+    body = out[out.index("async def use") :]
+    assert "a = (await get()).json()" in body
+    assert "b = (await get())[0]" in body
+    assert "c = (await get())()" in body
+    assert "d = (await get()).x" in body
+    assert "e = await get() + 1" in body
+    assert "f = not await get()" in body
+    assert "g = f'{await get()}'" in body
+    assert (
+        "return [await get() for _ in range(2)], {'k': await get()}, -await get(), await get() ** 2"
+        in body
+    )
+    ast.parse(out)
+
+
+def test_columns_are_characters_not_bytes(tree: Tree) -> None:
+    src = (
+        "import time\n\n\n"
+        "def naïve():\n    time.sleep(1)\n\n\n"
+        "def use():\n    élan = 'é'; naïve(); return élan\n"
+    )
+    out = _rewrite(tree, src, "naïve")
+    assert "élan = 'é'; await naïve(); return élan" in out
+    assert "await asyncio.sleep(1)" in out
+
+
+def test_crlf_and_byte_order_mark_are_preserved(tree: Tree) -> None:
+    src = "\ufeffimport time\r\n\r\n\r\ndef wait():\r\n    time.sleep(1)  # nap\r\n"
+    root = project(tree, {"app/m.py": src.encode("utf-8")})
+    result = run(root, "app/m.py::wait")
+    (change,) = result.touched
+    assert change.after.startswith(b"\xef\xbb\xbf")
+    assert b"\r\nasync def wait():\r\n    await asyncio.sleep(1)  # nap\r\n" in change.after
+    assert b"\n" not in change.after.replace(b"\r\n", b"")
+
+
+def test_a_chain_with_an_edit_inside_is_not_moved_whole(tree: Tree) -> None:
+    src = (
+        "import requests\n\n\n"
+        "def key():\n    return requests.get('k').text\n\n\n"
+        "def value():\n    return requests.get(key()).json()\n"
+    )
+    out = _rewrite(tree, src, "key")
+    assert "return (await asyncio.to_thread(requests.get, await key())).json()" in out
+
+
+def test_multiline_call_moves_to_a_thread_one_argument_per_line(tree: Tree) -> None:
+    src = (
+        "import requests\n\n\n"
+        "def post(body):\n"
+        "    requests.post(\n"
+        "        'https://x.example',  # where\n"
+        "        json=body,\n"
+        "    )\n"
+    )
+    out = _rewrite(tree, src, "post")
+    assert out.endswith(
+        "async def post(body):\n"
+        "    await asyncio.to_thread(\n"
+        "        requests.post,\n"
+        "        'https://x.example',  # where\n"
+        "        json=body,\n"
+        "    )\n"
+    )
+
+
+def test_async_to_sync_and_anyio_run_are_unbridged(tree: Tree) -> None:
+    src = (
+        "import anyio\n"
+        "from asgiref.sync import async_to_sync\n\n\n"
+        "async def fetch(x, y=0):\n    return x + y\n\n\n"
+        "def both(x):\n"
+        "    return async_to_sync(fetch)(x, y=1) + anyio.run(fetch, x)\n"
+    )
+    out = _rewrite(tree, src, "both")
+    assert "return await fetch(x, y=1) + await fetch(x)" in out
+    assert "async_to_sync" not in out and "import anyio" not in out
+
+
+# -- pytest configuration ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("pytest.ini", "[pytest]\nasyncio_mode = auto\n"),
+        ("pyproject.toml", '[tool.pytest.ini_options]\nasyncio_mode = "auto"\n'),
+        ("setup.cfg", "[tool:pytest]\nasyncio_mode = auto\n"),
+        ("tox.ini", "[pytest]\nasyncio_mode = auto\n"),
+    ],
+)
+def test_asyncio_mode_is_read_from_the_projects_pytest_config(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    (tmp_path / name).write_text(text)
+    assert read_asyncio_mode(tmp_path) == "auto"
+    assert read_pytest_style(Config(root=tmp_path)).auto
+    assert not read_pytest_style(Config(root=tmp_path, asyncio_mode="strict")).auto
+    assert not read_pytest_style(Config(root=tmp_path, pytest_marker="anyio")).auto
+
+
+def test_pytest_ini_wins_over_pyproject(tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\nasyncio_mode = strict\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.pytest.ini_options]\nasyncio_mode = "auto"\n')
+    assert read_asyncio_mode(tmp_path) == "strict"
+
+
+def test_cached_function_is_never_converted(tree: Tree) -> None:
+    src = (
+        "import functools\n\nimport requests\n\n\n"
+        "@functools.lru_cache\n"
+        "def rates():\n    return requests.get('https://fx.example').json()\n"
+    )
+    root = project(tree, {"app/fx.py": src})
+    result = run(root, "app/fx.py::rates")
+    assert result.touched == ()
+    (item,) = result.review
+    assert item.path == "app/fx.py" and item.line == 7
+    assert "@functools.lru_cache, which would cache the coroutine" in item.message
+
+
+def test_selector_paths_may_be_relative_to_root(tree: Tree, cli: Cli) -> None:
+    root = project(tree)
+    got = cli(["migrate", "--root", "proj", "app/repo.py::Repo.get", "--no-cache"], cwd=root.parent)
+    assert got.code == 2 and "no such file or directory" in got.err  # no folder called proj
+    got = cli(
+        ["migrate", "--root", root.name, "app/repo.py::Repo.get", "--no-cache"], cwd=root.parent
+    )
+    assert got.code == 0, got.err
+    assert f"--- a/{root.name}/app/repo.py" in got.out
+
+
+def test_library_api(tree: Tree) -> None:
+    from awaitify import api
+
+    root = project(tree)
+    result = api.migrate(
+        ["app/repo.py::Repo.get"], root=root, options=ScanOptions(use_cache=False, cwd=str(root))
+    )
+    assert [c.path for c in result.touched] == ["app/repo.py"]
+    plan = api.plan([root], options=ScanOptions(use_cache=False, cwd=str(root)))
+    (step,) = plan.steps  # `*Repo` classes are repositories wherever they live: ASY202
+    assert step.command == "awaitify migrate app/repo.py::Repo"
+
+
+def test_project_is_found_from_the_selectors(cli: Cli) -> None:
+    """The example's README command, from the repository root: the example's own
+    pyproject.toml makes it the project, so its callers and tests are found."""
+    from conftest import REPO_ROOT
+
+    selector = "examples/billing_service/app/repositories/invoice_repository.py::InvoiceRepository"
+    got = cli(["migrate", selector, "--no-cache"], cwd=REPO_ROOT)
+    assert got.code == 0, got.err
+    assert "+++ b/examples/billing_service/app/services/billing_service.py" in got.out
+    assert "+++ b/examples/billing_service/tests/test_repositories.py" in got.out
+
+
+def test_without_config_the_project_is_the_current_directory(tree: Tree, cli: Cli) -> None:
+    root = tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/a/__init__.py": "",
+            "pkg/a/repo.py": "import time\n\n\ndef wait():\n    time.sleep(1)\n",
+            "pkg/b/__init__.py": "",
+            "pkg/b/use.py": "from pkg.a.repo import wait\n\n\ndef go():\n    wait()\n",
+        }
+    )
+    got = cli(["migrate", "pkg/a/repo.py::wait", "--no-cache"], cwd=root)
+    assert got.code == 0, got.err
+    assert "+++ b/pkg/b/use.py" in got.out and "+    await wait()" in got.out
