@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import sys
+from awaitify.cli import entry
 
-from awaitify.cli import main
-
-sys.exit(main())
+entry()

@@ -13,6 +13,7 @@ import pickle
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,8 @@ from awaitify.model import Result
 
 if TYPE_CHECKING:
     from awaitify.engine.snapshot import Snapshot
+    from awaitify.migrate.model import MigrationResult
+    from awaitify.plan import Plan
 
 ProgressFactory = Callable[[int], Callable[[int], None]]
 _RESULT_FORMAT = 1
@@ -47,10 +50,26 @@ def resolve_config(paths: Sequence[str | Path], config: Config | None = None) ->
     return config if config is not None else load_config([Path(p) for p in paths])
 
 
+@lru_cache(maxsize=1)
+def _model_shape() -> str:
+    """Every model class with its fields: a stored result is only read back by the same
+    shape (results are rebuilt by constructor calls, see :func:`_dump_result`)."""
+    import dataclasses
+
+    from awaitify import model
+
+    return ";".join(
+        f"{name}({','.join(f.name for f in dataclasses.fields(value))})"
+        for name, value in sorted(vars(model).items())
+        if isinstance(value, type) and dataclasses.is_dataclass(value)
+    )
+
+
 def _result_key(config: Config, cwd: str, entries: Sequence[tuple[str, bytes]]) -> bytes:
     """``entries``: (display path, content hash) of every file, in display order."""
     h = blake2b(digest_size=16)
-    h.update(f"{__version__}\0{_RESULT_FORMAT}\0{config.digest()}\0{cwd}\0".encode())
+    h.update(f"{__version__}\0{_RESULT_FORMAT}\0{_model_shape()}\0".encode())
+    h.update(f"{config.digest()}\0{cwd}\0".encode())
     for display, digest in entries:
         h.update(display.encode())
         h.update(b"\0")
@@ -250,6 +269,7 @@ def _scan(
     entries = [(a.source.display, a.digest) for a in analysed]
     cache.put_result(_result_key(config, cwd, entries), _dump_result(result))
     save_snapshot(cache, skey, pairs, stats_out, seen, started - RACY_NS)
+    cache.flush()  # the facts written during the project phase: their warnings, if any
     return replace(result, notes=(*notes, *cache.warnings))
 
 
@@ -298,3 +318,22 @@ def _load_result(blob: bytes) -> Result | None:
     except Exception:  # a damaged row, or one from another version of the model: recompute
         return None
     return loaded if isinstance(loaded, Result) else None
+
+
+def plan(
+    paths: Sequence[str | Path] = (".",),
+    config: Config | None = None,
+    options: ScanOptions | None = None,
+) -> Plan:
+    """The ordered migration plan for ``paths`` (see :mod:`awaitify.plan`)."""
+    from awaitify.plan import plan_paths
+
+    return plan_paths(paths, config, options)
+
+
+def migrate(selectors: Sequence[str], **kwargs: Any) -> MigrationResult:
+    """Plan, rewrite and check a migration; writes only with ``apply=True`` when every check
+    passes (see :func:`awaitify.migrate.run.migrate` for the keyword arguments)."""
+    from awaitify.migrate.run import migrate as run_migration
+
+    return run_migration(selectors, **kwargs)

@@ -7,7 +7,6 @@ type is a :class:`ConfigError` naming the key and the file.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -18,11 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from awaitify.errors import ConfigError, UsageError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from awaitify.hashing import blake2b
 
 LAYERS = (
     "test", "migration", "api", "worker", "repository", "service", "model", "schema",
@@ -78,7 +73,7 @@ class Config:
         payload = {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}
         payload.pop("root")
         payload.pop("source")
-        return hashlib.blake2b(
+        return blake2b(
             json.dumps(payload, sort_keys=True).encode(), digest_size=16
         ).hexdigest()
 
@@ -109,17 +104,38 @@ def common_dir(paths: Sequence[Path]) -> Path:
     return Path(os.path.commonpath([str(d) for d in dirs])) if dirs else Path.cwd().resolve()
 
 
+def _parse_toml(text: str, path: Path) -> dict[str, Any]:
+    """Parse one TOML document; a ``ConfigError`` naming the file when it is malformed."""
+    if sys.version_info >= (3, 11):  # imported here: most runs never parse TOML
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+        return data
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise UsageError(f"config file not found: {path}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+
+
 def find_pyproject(start: Path) -> Path | None:
     """The nearest pyproject.toml with a ``[tool.awaitify]`` table, at or above ``start``."""
     for directory in (start, *start.parents):
         candidate = directory / "pyproject.toml"
         if candidate.is_file():
-            try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-                raise ConfigError(f"{candidate}: cannot read: {exc}") from exc
-            if isinstance(data.get("tool"), dict) and "awaitify" in data["tool"]:
-                return candidate
+            text = _read_text(candidate)
+            if "awaitify" in text:  # no need to parse a file that cannot have the table
+                data = _parse_toml(text, candidate)
+                if isinstance(data.get("tool"), dict) and "awaitify" in data["tool"]:
+                    return candidate
         if (directory / ".git").exists():
             break
     return None
@@ -130,12 +146,7 @@ def load_config(paths: Sequence[Path], config_file: Path | None = None) -> Confi
     source = config_file or find_pyproject(start)
     if source is None:
         return Config(root=start)
-    try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise UsageError(f"config file not found: {source}") from exc
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{source}: cannot read: {exc}") from exc
+    data = _parse_toml(_read_text(source), source)
     table = data.get("tool", {}).get("awaitify", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{source}: [tool.awaitify] must be a table")

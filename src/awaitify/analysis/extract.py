@@ -70,8 +70,13 @@ def dotted(node: ast.expr) -> str:
     tp = type(node)
     if tp is ast.Name:  # the common cases first: this runs for every call and assignment
         return node.id  # type: ignore[attr-defined,no-any-return]
-    if tp is ast.Attribute and type(node.value) is ast.Name:  # type: ignore[attr-defined]
-        return node.value.id + "." + node.attr  # type: ignore[attr-defined,no-any-return]
+    if tp is ast.Attribute:
+        value = node.value  # type: ignore[attr-defined]
+        vtp = type(value)
+        if vtp is ast.Name:
+            return value.id + "." + node.attr  # type: ignore[attr-defined,no-any-return]
+        if vtp is ast.Attribute and type(value.value) is ast.Name:  # ``self.x.y``
+            return value.value.id + "." + value.attr + "." + node.attr  # type: ignore[attr-defined,no-any-return]
     parts: list[str] = []
     while True:
         tp = type(node)
@@ -243,12 +248,13 @@ class Extractor:
             ast.YieldFrom: self._yield,
             ast.Slice: self._slice,
         }
+        self.expr_get = self.expr.get
 
     def reset(self) -> None:
         self.functions: list[list[Any]] = []
         self.classes: list[Class] = []
         self.imports: list[Import] = []
-        self.calls: list[list[Any]] = []
+        self.calls: list[CallRow] = []
         self.assigns: list[list[Any]] = []
         self.withs: list[list[Any]] = []
         self.scope = -1  # current function index
@@ -349,7 +355,10 @@ class Extractor:
         self.qual.pop()
 
     def _expr_stmt(self, node: ast.Expr) -> None:
-        self.visit(node.value, CTX_EXPR, -1)
+        value = node.value
+        handler = self.expr_get(type(value))
+        if handler is not None:
+            handler(value, CTX_EXPR, -1)
 
     def _record_assign(self, target: ast.expr, value: ast.expr | None, annotation: str) -> None:
         name = dotted(target)
@@ -368,7 +377,10 @@ class Extractor:
             self.assigns.append([self.scope, self.klass, name, call, plain, annotation, target.lineno])
 
     def _assign(self, node: ast.Assign) -> None:
-        self.visit(node.value, CTX_ASSIGN, -1)
+        value = node.value
+        handler = self.expr_get(type(value))
+        if handler is not None:
+            handler(value, CTX_ASSIGN, -1)
         for t in node.targets:
             if type(t) is ast.Name or type(t) is ast.Attribute:
                 self._record_assign(t, node.value, "")
@@ -514,45 +526,46 @@ class Extractor:
             self.functions[self.scope][11] |= FN_HAS_AWAIT
 
     def _call(self, node: ast.Call, ctx: int, parent: int) -> None:
-        index = len(self.calls)
+        # the hottest function of a cold scan: one row per call, built as the final tuple
+        calls = self.calls
+        index = len(calls)
         func = node.func
         args = node.args
+        keywords = node.keywords
         flags = self.flags
-        names = []
-        for a in args:
-            tp = type(a)
-            if tp is ast.Name:
-                names.append(a.id)  # type: ignore[attr-defined]
-            elif tp is ast.Attribute:
-                names.append(dotted(a))
-            else:
-                if tp is ast.Starred:
-                    flags |= CALL_STARRED_ARGS
-                names.append("")
-        row: list[Any] = [
-            self.scope,
-            dotted(func),
-            node.lineno,
-            node.col_offset,
-            node.end_lineno or node.lineno,
-            node.end_col_offset or 0,
-            ctx,
-            parent,
-            flags,
-            names,
-        ]
-        self.calls.append(row)
-        callee = row[1]
+        arg_names: tuple[str, ...] = ()
+        if args:
+            names: list[str] = []
+            for a in args:
+                tp = type(a)
+                if tp is ast.Name:
+                    names.append(a.id)  # type: ignore[attr-defined]
+                elif tp is ast.Attribute:
+                    names.append(dotted(a))
+                else:
+                    if tp is ast.Starred:
+                        flags |= CALL_STARRED_ARGS
+                    names.append("")
+            arg_names = tuple(names)
+        for kw in keywords:
+            if kw.arg is None:
+                flags |= CALL_STARRED_ARGS
+                break
+        callee = dotted(func)
+        calls.append(
+            (
+                self.scope, callee, node.lineno, node.col_offset, node.end_lineno or node.lineno,
+                node.end_col_offset or 0, ctx, parent, flags, arg_names,
+            )
+        )  # fmt: skip
         if not callee or "()" in callee:  # a plain ``a.b.c`` holds no call to record
             self.visit(func, CTX_ATTR, -1)
-        get = self.expr.get
+        get = self.expr_get
         for a in args:
             handler = get(type(a))
             if handler is not None:
                 handler(a, CTX_ARG, index)
-        for kw in node.keywords:
-            if kw.arg is None:
-                row[8] |= CALL_STARRED_ARGS
+        for kw in keywords:
             value = kw.value
             handler = get(type(value))
             if handler is not None:
@@ -737,21 +750,30 @@ def extract_module(tree: ast.Module) -> tuple[
     ex.body(tree.body)
     resolve = Resolver(ex.imports)
     aliases = resolve.aliases
-    calls: list[CallRow] = []
+    memo_get = resolve.memo.get
+    calls = ex.calls
     bridges: list[tuple[int, str]] = []
-    shadowing = _local_names(ex)
-    for index, row in enumerate(ex.calls):
-        callee = row[1]
+    shadowing: dict[int, set[str]] | None = None
+    for index, row in enumerate(calls):
+        callee = new_callee = row[1]
+        args = new_args = row[9]
         if callee:
             head = callee.partition(".")[0]
-            if (head in aliases or "()" in head) and not _shadowed(head, row[0], ex, shadowing):
-                callee = resolve(callee)
-        args = row[9]
-        row[9] = tuple(resolve(a) if a else a for a in args)
-        row[1] = callee
-        calls.append(tuple(row))
-        kind = BRIDGE_CALLEES.get(callee)
-        if kind is None and callee.endswith("run_until_complete"):
+            if head in aliases or "()" in head:
+                if shadowing is None:
+                    shadowing = _local_names(ex)
+                if not _shadowed(head, row[0], ex, shadowing):
+                    new_callee = memo_get(callee) or resolve(callee)
+        if args:
+            resolved = tuple([(memo_get(a) or resolve(a)) if a else a for a in args])
+            if resolved != args:
+                new_args = resolved
+        if new_callee is not callee or new_args is not args:
+            calls[index] = (
+                row[0], new_callee, row[2], row[3], row[4], row[5], row[6], row[7], row[8], new_args,
+            )  # fmt: skip
+        kind = BRIDGE_CALLEES.get(new_callee)
+        if kind is None and new_callee.endswith("run_until_complete"):
             kind = "run_until_complete"
         if kind is not None:
             bridges.append((index, kind))

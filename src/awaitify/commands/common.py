@@ -18,7 +18,7 @@ def split_codes(value: str | None, option: str) -> tuple[str, ...] | None:
         return None
     codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
     for code in codes:
-        if not code.startswith("ASY") or not code[3:].isdigit() and code != "ASY":
+        if not code.startswith("ASY") or (not code[3:].isdigit() and code != "ASY"):
             raise UsageError(f"{option}: {code!r} is not a rule code or prefix (e.g. ASY1, ASY201)")
     return codes
 

@@ -30,13 +30,19 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import threading
 
 SCHEMA_VERSION = 1
 #: How long a run waits for another run's write to finish before going on without the
 #: cache (with a warning): long enough for a concurrent scan of a large codebase.
 BUSY_TIMEOUT_S = 30.0
 _BATCH = 500
+#: Fewer facts than this are written in the caller's thread: a thread costs more.
+_BACKGROUND_ROWS = 200
+_PUT_FACTS = "INSERT OR REPLACE INTO facts (key, data) VALUES (?, ?)"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -66,6 +72,7 @@ class Cache:
         self.conn = conn
         self.path = path
         self.warnings: list[str] = []
+        self._writer: threading.Thread | None = None
 
     @property
     def enabled(self) -> bool:
@@ -73,6 +80,7 @@ class Cache:
 
     # -- facts -------------------------------------------------------------------------
     def get_facts(self, keys: Iterable[bytes]) -> dict[bytes, bytes]:
+        self.flush()
         if self.conn is None:
             return {}
         out: dict[bytes, bytes] = {}
@@ -84,8 +92,48 @@ class Cache:
             out.update(rows)
         return out
 
-    def put_facts(self, rows: Iterable[tuple[bytes, bytes]]) -> None:
-        self._write("INSERT OR REPLACE INTO facts (key, data) VALUES (?, ?)", rows)
+    def put_facts(self, rows: Iterable[tuple[bytes, bytes]], background: bool = False) -> None:
+        """Store facts. With ``background``, a thread writes them on a connection of its own
+        (sqlite works with the GIL released), so the caller goes on meanwhile — a cold scan
+        runs its project phase while tens of megabytes of facts are written. The write is
+        complete before :meth:`get_facts`, :meth:`flush` or :meth:`close` return."""
+        self.flush()
+        rows = list(rows)
+        if not rows or self.conn is None:
+            return
+        if not background or self.path is None or len(rows) < _BACKGROUND_ROWS:
+            self._write(_PUT_FACTS, rows)
+            return
+        import threading  # not on the warm path
+
+        self._writer = threading.Thread(
+            target=self._write_elsewhere, args=(self.path, rows), name="awaitify-cache-writer"
+        )
+        self._writer.start()
+
+    def flush(self) -> None:
+        """Wait for a background write (before reading facts, forking, or closing)."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.join()
+
+    def _write_elsewhere(self, path: Path, rows: list[tuple[bytes, bytes]]) -> None:
+        try:
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except sqlite3.Error as exc:
+            self.warnings.append(f"cache not updated ({exc})")
+            return
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(_PUT_FACTS, rows)
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:  # locked, or damaged: the results are right anyway
+            self.warnings.append(f"cache not updated ({exc})")
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
 
     # -- stat index --------------------------------------------------------------------
     def get_stats(self) -> dict[str, tuple[int, int, int, bytes]]:
@@ -238,6 +286,7 @@ class Cache:
             self.conn = _connect(self.path)
 
     def close(self) -> None:
+        self.flush()
         if self.conn is not None:
             with contextlib.suppress(sqlite3.Error):
                 self.conn.close()
@@ -261,7 +310,7 @@ def _connect(path: Path) -> sqlite3.Connection:
                 raise sqlite3.DatabaseError("cannot set journal mode")
         conn.execute("PRAGMA synchronous = NORMAL")
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if not _TABLES <= tables:
+        if not tables >= _TABLES:
             with conn:
                 conn.executescript(_SCHEMA)
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()

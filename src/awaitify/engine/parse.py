@@ -47,16 +47,18 @@ def count_lines(data: bytes) -> int:
 
 
 def _problem(exc: SyntaxError, lines: list[str]) -> SyntaxProblem:
-    line = exc.lineno or 1
-    col = exc.offset or 1
+    # CPython gives line 0 / offset -1 for errors before the first token (a bad coding
+    # cookie): a finding needs a real position
+    line = exc.lineno if exc.lineno and exc.lineno > 0 else 1
+    col = exc.offset if exc.offset and exc.offset > 0 else 1
     code = exc.text if exc.text is not None else (lines[line - 1] if 0 < line <= len(lines) else "")
     message = exc.msg
     return SyntaxProblem(
         message,
         line,
         col,
-        exc.end_lineno or line,
-        exc.end_offset or col,
+        exc.end_lineno if exc.end_lineno and exc.end_lineno >= line else line,
+        exc.end_offset if exc.end_offset and exc.end_offset > 0 else col,
         code.rstrip("\r\n"),
     )
 
@@ -69,6 +71,11 @@ def _nul_problem(data: bytes, lines: list[str]) -> SyntaxProblem:
     return SyntaxProblem(
         "source code string cannot contain null bytes", line, col, line, col, code.rstrip("\r\n")
     )
+
+
+def _has_marker(data: bytes) -> bool:
+    """Whether a suppression comment can be there at all (a C-speed search in the bytes)."""
+    return b"noqa" in data or b"awaitify" in data
 
 
 def _suppressions(text: str) -> tuple[tuple[int, str], ...]:
@@ -89,12 +96,10 @@ def _count_only(tree: ast.AST) -> tuple[Function, ...]:
     while stack:
         node = stack.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            functions.append(
-                Function(
-                    node.name, node.name, isinstance(node, ast.AsyncFunctionDef), node.lineno,
-                    node.col_offset, node.end_lineno or node.lineno, -1, -1, (), (), "", 0,
-                )  # fmt: skip
-            )
+            is_async = isinstance(node, ast.AsyncFunctionDef)
+            end = node.end_lineno or node.lineno
+            row = (node.name, node.name, is_async, node.lineno, node.col_offset, end, -1, -1)
+            functions.append(Function(*row, (), (), "", 0))
         stack.extend(ast.iter_child_nodes(node))
     functions.sort(key=lambda f: (f.line, f.col))
     return tuple(functions)
@@ -106,34 +111,100 @@ def _parse(source: bytes | str) -> ast.Module:
         return ast.parse(source)
 
 
-def _target_problem(text: str, target: tuple[int, int], lines: list[str]) -> SyntaxProblem | None:
+#: Constructs CPython reports at the token *after* them (it checks the version once the
+#: whole statement is parsed): the finding goes on the construct itself.
+_REPORTED_AFTER: list[tuple[str, tuple[type[ast.stmt], ...]]] = [
+    ("Parenthesized context managers", (ast.With, ast.AsyncWith)),
+]
+if hasattr(ast, "Match"):
+    _REPORTED_AFTER.append(("Pattern matching", (ast.Match,)))
+if hasattr(ast, "TryStar"):
+    _REPORTED_AFTER.append(("Exception groups", (ast.TryStar,)))
+
+
+def _target_problem(
+    text: str, target: tuple[int, int], lines: list[str], tree: ast.Module
+) -> SyntaxProblem | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ast.parse(text, feature_version=target)
     except SyntaxError as exc:
-        return _problem(exc, lines)
+        problem = _problem(exc, lines)
     except (RecursionError, MemoryError, ValueError):
         return None
-    return None
+    else:
+        return None
+    for prefix, types in _REPORTED_AFTER:
+        if problem.message.startswith(prefix):
+            return _on_construct(problem, tree, types, lines) or problem
+    return problem
+
+
+def _on_construct(
+    problem: SyntaxProblem, tree: ast.Module, types: tuple[type[ast.stmt], ...], lines: list[str]
+) -> SyntaxProblem | None:
+    """The problem moved to the last construct of ``types`` that ends at or before where
+    CPython reported it (the outermost one on a tie; for ``with``, one that opens with a
+    parenthesis)."""
+    best: tuple[tuple[int, int, int, int], ast.stmt] | None = None
+    where = (problem.line, problem.col)
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        stack.extend(ast.iter_child_nodes(node))
+        if not isinstance(node, types) or not isinstance(node, ast.stmt):
+            continue
+        end = (node.end_lineno or node.lineno, node.end_col_offset or 0)
+        if end > where:
+            continue
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            head = lines[node.lineno - 1] if node.lineno <= len(lines) else ""
+            if not re.match(r"\s*(async\s+)?with\s*\(", head[node.col_offset :]):
+                continue
+        key = (*end, -node.lineno, -node.col_offset)
+        if best is None or key > best[0]:
+            best = (key, node)
+    if best is None:
+        return None
+    node = best[1]
+    line = lines[node.lineno - 1] if node.lineno <= len(lines) else ""
+    return problem._replace(
+        line=node.lineno,
+        col=node.col_offset + 1,
+        end_line=node.end_lineno or node.lineno,
+        end_col=(node.end_col_offset or 0) + 1,
+        code_line=line.rstrip("\r\n"),
+    )
+
+
+def _lines(data: bytes) -> tuple[str, list[str]]:
+    text = decode(data)
+    return text, text.splitlines(keepends=True)
 
 
 def facts_from_bytes(data: bytes, target: tuple[int, int] | None = None) -> FileFacts:
-    """Everything awaitify knows about one file, from its bytes alone."""
-    text = decode(data)
-    lines = text.splitlines(keepends=True)
+    """Everything awaitify knows about one file, from its bytes alone.
+
+    The common case (the file parses) never decodes the bytes itself: CPython's parser does,
+    and the text is only needed for error positions, salvage and suppression comments."""
     problem: SyntaxProblem | None = None
     tree: ast.Module | None = None
     degraded = ""
     salvaged = False
+    text: str | None = None
+    lines: list[str] = []
     if b"\x00" in data:
+        text, lines = _lines(data)
         problem = _nul_problem(data, lines)
     else:
         try:
             tree = _parse(data)
         except SyntaxError as exc:
+            text, lines = _lines(data)
             problem = _problem(exc, lines)
         except (RecursionError, MemoryError) as exc:
+            text, lines = _lines(data)
             kind = "recursion depth" if isinstance(exc, RecursionError) else "memory"
             problem = SyntaxProblem(
                 f"too deeply nested for CPython's parser ({kind} exceeded)", 1, 1, 1, 1,
@@ -141,28 +212,34 @@ def facts_from_bytes(data: bytes, target: tuple[int, int] | None = None) -> File
             )  # fmt: skip
             degraded = "too deeply nested to parse"
         except ValueError as exc:  # older CPythons raise ValueError for some bad input
+            text, lines = _lines(data)
             problem = SyntaxProblem(str(exc), 1, 1, 1, 1, lines[0].rstrip("\r\n") if lines else "")
     if tree is None and not degraded:
-        clean = text.replace("\x00", " ")
-        tree = salvage(clean, problem.line if problem else None)
+        if text is None:
+            text, lines = _lines(data)
+        tree = salvage(text.replace("\x00", " "), problem.line if problem else None)
         salvaged = tree is not None
         if tree is None:
             degraded = "no part of the file could be recovered"
     newer = None
     if problem is None and target is not None and target < _RUNNING:
-        newer = _target_problem(text, target, lines)
+        assert tree is not None  # parsed: no problem
+        if text is None:
+            text, lines = _lines(data)
+        newer = _target_problem(text, target, lines, tree)
+    suppressions = _suppressions(decode(data) if text is None else text) if _has_marker(data) else ()
     empty: tuple[()] = ()
     if tree is None:
         return FileFacts(
             count_lines(data), problem, newer, False, degraded,
-            empty, empty, empty, empty, empty, empty, empty, _suppressions(text),
+            empty, empty, empty, empty, empty, empty, empty, suppressions,
         )  # fmt: skip
     try:
         functions, classes, imports, calls, assigns, withs, bridges = extract_module(tree)
     except RecursionError:
         return FileFacts(
             count_lines(data), problem, newer, salvaged, "too deeply nested to analyse",
-            _count_only(tree), empty, empty, empty, empty, empty, empty, _suppressions(text),
+            _count_only(tree), empty, empty, empty, empty, empty, empty, suppressions,
         )  # fmt: skip
     return FileFacts(
         count_lines(data),
@@ -177,5 +254,5 @@ def facts_from_bytes(data: bytes, target: tuple[int, int] | None = None) -> File
         assigns,
         withs,
         bridges,
-        _suppressions(text),
+        suppressions,
     )
