@@ -291,3 +291,14 @@ def test_project_modules_do_not_shadow_external_packages(tmp_path: Path) -> None
     assert site.kind == KIND_BLOCKING  # the external ``requests``, not proj/requests.py
     assert project.find_module("proj.celery") is module(project, "proj/celery.py")
     assert project.find_module("celery") is None
+
+
+def test_a_scan_leaves_no_project_alive(tmp_path: Path) -> None:
+    import gc
+
+    from awaitify.api import ScanOptions, scan
+
+    (tmp_path / "m.py").write_text("import asyncio\nasync def f():\n    asyncio.sleep(1)\n")
+    scan([tmp_path], options=ScanOptions(use_cache=False))
+    gc.collect()
+    assert not [o for o in gc.get_objects() if isinstance(o, ProjectView)]

@@ -466,17 +466,10 @@ class _Mentions:
         return False
 
 
-_MENTIONS: dict[int, tuple[weakref.ReferenceType[Resolver], _Mentions]] = {}
-
-
 def passed_as_function(resolver: Resolver, ref: FuncRef) -> bool:
     """Is the project function ``ref`` handed over somewhere as a function object?"""
-    key = id(resolver)
-    entry = _MENTIONS.get(key)
-    if entry is None or entry[0]() is not resolver:
-        entry = (weakref.ref(resolver, lambda _r: _MENTIONS.pop(key, None)), _Mentions(resolver))
-        _MENTIONS[key] = entry
-    return entry[1].passed(ref)
+    mentions = resolver.project.memo("mentions", lambda: _Mentions(resolver))
+    return mentions.passed(ref)
 
 
 def is_handed_over(module: Module, fn_index: int, resolver: Resolver) -> str | None:

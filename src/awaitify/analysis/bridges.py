@@ -26,8 +26,6 @@ design) and in excluded paths are not classified.
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from awaitify.analysis import boundaries as b
@@ -200,21 +198,5 @@ class BridgeClasses:
         return [s for s in self.sites if s.code == code]
 
 
-def _forget(key: int) -> Callable[[weakref.ReferenceType[ProjectView]], None]:
-    def drop(_ref: weakref.ReferenceType[ProjectView]) -> None:
-        _CACHE.pop(key, None)
-
-    return drop
-
-
-_CACHE: dict[int, tuple[weakref.ReferenceType[ProjectView], BridgeClasses]] = {}
-
-
 def bridge_classes(project: ProjectView) -> BridgeClasses:
-    key = id(project)
-    entry = _CACHE.get(key)
-    if entry is not None and entry[0]() is project:
-        return entry[1]
-    result = BridgeClasses(project)
-    _CACHE[key] = (weakref.ref(project, _forget(key)), result)
-    return result
+    return project.memo("bridges", lambda: BridgeClasses(project))

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from awaitify.analysis.facts import FileFacts
 from awaitify.analysis.layers import LayerMap, class_layer
 from awaitify.config import Config
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from awaitify.analysis.callgraph import CallGraph
@@ -82,6 +84,15 @@ class ProjectView:
     _by_suffix: dict[str, Module | None] = field(default_factory=dict, repr=False)
     #: a :meth:`CallGraph.snapshot` of an earlier run, to re-resolve only what changed
     previous_graph: bytes | None = field(default=None, repr=False)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def memo(self, key: str, build: Callable[[], T]) -> T:
+        """An analysis several rules share, computed once per project and dropped with it
+        (a module-level cache keyed by the project would keep every project alive)."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        value: T = self._memo[key]
+        return value
 
     def __post_init__(self) -> None:
         # A module in a package (``__init__.py`` up the folders) can only be imported under

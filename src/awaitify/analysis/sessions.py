@@ -15,8 +15,6 @@ elsewhere, typically through ``asyncio.to_thread``), so they neither create nor 
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from awaitify.analysis import apis
@@ -313,24 +311,8 @@ class SessionAnalysis:
         )
 
 
-def _forget(key: int) -> Callable[[weakref.ReferenceType[ProjectView]], None]:
-    def drop(_ref: weakref.ReferenceType[ProjectView]) -> None:
-        _CACHE.pop(key, None)
-
-    return drop
-
-
-_CACHE: dict[int, tuple[weakref.ReferenceType[ProjectView], SessionAnalysis]] = {}
-
-
 def session_analysis(project: ProjectView) -> SessionAnalysis:
-    key = id(project)
-    entry = _CACHE.get(key)
-    if entry is not None and entry[0]() is project:
-        return entry[1]
-    result = SessionAnalysis(project)
-    _CACHE[key] = (weakref.ref(project, _forget(key)), result)
-    return result
+    return project.memo("sessions", lambda: SessionAnalysis(project))
 
 
 def sync_session_uses(project: ProjectView) -> set[tuple[str, int]]:
