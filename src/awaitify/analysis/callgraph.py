@@ -85,6 +85,7 @@ class CallGraph:
         # project callee → list of calling sites
         self.callers: dict[FuncRef, list[Site]] = {}
         self._site_by_row: dict[tuple[int, int], Site] = {}
+        self._blocking: dict[int, list[Site]] = {}  # module id -> its blocking call sites
         self._build()
 
     # -- building -----------------------------------------------------------------------
@@ -174,6 +175,8 @@ class CallGraph:
             for row, kind, target, api in rows:
                 site = Site(module, row, kind, target, api)
                 self._site_by_row[(mid, row)] = site
+                if kind == KIND_BLOCKING:
+                    self._blocking.setdefault(mid, []).append(site)
                 self.sites.setdefault((mid, calls[row][C_SCOPE]), []).append(site)
                 if kind == KIND_PROJECT:
                     self.callers.setdefault(target, []).append(site)  # type: ignore[arg-type]
@@ -260,6 +263,10 @@ class CallGraph:
         for site in self.sites.get((id(fn.module), fn.index), ()):
             if not site.module.facts.calls[site.row][C_FLAGS] & CALL_IN_LAMBDA:
                 yield site
+
+    def module_blocking_sites(self, module: Module) -> list[Site]:
+        """Every blocking call of one module, in any function."""
+        return self._blocking.get(id(module), [])
 
     def module_sites(self, module: Module) -> list[Site]:
         return self.sites.get((id(module), -1), [])

@@ -295,20 +295,46 @@ class SessionAnalysis:
     """Every ASY204 finding of a project, computed once and shared by ASY204 and ASY100."""
 
     def __init__(self, project: ProjectView) -> None:
-        resolver = project.graph.resolver
+        graph = project.graph
+        resolver = graph.resolver
         producers = session_producers(project)
         uses: list[SessionUse] = []
-        for module in project.modules:
-            if module.layer == "migration" or not module.facts.async_functions:
-                continue
+        for module, functions in _candidates(project, producers).items():
             grouped = _ModuleRows.of(module)
-            for i, fn in enumerate(module.facts.functions):
-                if fn.is_async:
-                    uses.extend(analyse_function(resolver, module, i, producers, grouped))
+            for i in sorted(functions):
+                uses.extend(analyse_function(resolver, module, i, producers, grouped))
         self.uses: tuple[SessionUse, ...] = tuple(uses)
         self.covered: frozenset[tuple[str, int]] = frozenset(
             (u.module.path, r) for u in uses for r in u.covered
         )
+
+
+def _candidates(project: ProjectView, producers: frozenset[str]) -> dict[Module, set[int]]:
+    """The ``async def``s that can involve a sync session: those that call something that
+    produces one, and those where the call graph saw a sync ``Session`` method called (on a
+    parameter or an attribute typed ``Session``). A cheap filter before
+    :func:`analyse_function`, which is exact but costs too much to run on every coroutine
+    of a large project."""
+    graph = project.graph
+    prefix = apis.SYNC_SESSION + "."
+    found: dict[Module, set[int]] = {}
+    for module in project.modules:
+        facts = module.facts
+        if module.layer == "migration" or not facts.async_functions:
+            continue
+        functions = facts.functions
+        for call in facts.calls:
+            scope = call[C_SCOPE]
+            if scope < 0 or not functions[scope].is_async:
+                continue
+            callee = call[C_CALLEE]
+            if callee and callee.rpartition(".")[2] in producers:
+                found.setdefault(module, set()).add(scope)
+        for site in graph.module_blocking_sites(module):
+            scope = site.scope
+            if scope >= 0 and functions[scope].is_async and site.api.startswith(prefix):
+                found.setdefault(module, set()).add(scope)
+    return found
 
 
 def session_analysis(project: ProjectView) -> SessionAnalysis:
