@@ -426,21 +426,9 @@ class _Mentions:
     def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
         self.per_module: dict[int, dict[str, list[tuple[int, str]]]] = {}
-        self._importers: dict[int, list[Module]] | None = None
 
     def importers(self, module: Module) -> list[Module]:
-        if self._importers is None:
-            table: dict[int, list[Module]] = {}
-            resolver = self.resolver
-            find = resolver.project.find_module
-            for m in resolver.project.modules:
-                for imp in m.facts.imports:
-                    target = resolver.absolute(m, imp.target)
-                    dep = find(target) or find(target.rpartition(".")[0])
-                    if dep is not None and dep is not m:
-                        table.setdefault(id(dep), []).append(m)
-            self._importers = table
-        return self._importers.get(id(module), [])
+        return self.resolver.project.graph.importers.get(id(module), [])
 
     def _index(self, module: Module) -> dict[str, list[tuple[int, str]]]:
         found = self.per_module.get(id(module))

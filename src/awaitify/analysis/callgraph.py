@@ -231,19 +231,25 @@ class CallGraph:
                 self.reused_modules += 1
         return out
 
+    @cached_property
+    def importers(self) -> dict[int, list[Module]]:
+        """Module id → the project modules that import it (directly)."""
+        table: dict[int, list[Module]] = {}
+        absolute = self.resolver.absolute
+        find = self.project.find_module
+        for module in self.project.modules:
+            for imp in module.facts.imports:
+                target = absolute(module, imp.target)
+                dep = find(target) or find(target.rpartition(".")[0])
+                if dep is not None and dep is not module:
+                    table.setdefault(id(dep), []).append(module)
+        return table
+
     def _importers_of(self, changed: list[Module]) -> set[int]:
         """ids of the changed modules and of every module that imports one, transitively."""
         if not changed:
             return set()
-        importers: dict[int, list[Module]] = {}
-        resolver = self.resolver
-        find = self.project.find_module
-        for module in self.project.modules:
-            for imp in module.facts.imports:
-                target = resolver.absolute(module, imp.target)
-                dep = find(target) or find(target.rpartition(".")[0])
-                if dep is not None and dep is not module:
-                    importers.setdefault(id(dep), []).append(module)
+        importers = self.importers
         seen = {id(m) for m in changed}
         queue = list(changed)
         while queue:
