@@ -3,30 +3,16 @@ ASY100 hand-off (``sync_session_uses``)."""
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import replace
 from pathlib import Path
 
+from projects import make_project
+
 from awaitify.analysis import boundaries as b
 from awaitify.analysis.facts import C_CALLEE
-from awaitify.analysis.project import Module, ProjectView, build_project
+from awaitify.analysis.project import Module
 from awaitify.analysis.sessions import sync_session_uses
-from awaitify.config import Boundaries, Config
-from awaitify.engine.parse import facts_from_bytes
-from awaitify.engine.runner import content_digest
-
-
-def make_project(
-    tmp_path: Path, files: dict[str, str], config: Config | None = None
-) -> ProjectView:
-    entries = []
-    for rel, text in files.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = textwrap.dedent(text).encode()
-        path.write_bytes(data)
-        entries.append((rel, str(path), facts_from_bytes(data), content_digest(data)))
-    return build_project(config or Config(root=tmp_path), entries)
+from awaitify.config import Boundaries
 
 
 def fn_index(module: Module, qualname: str) -> int:

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
+from projects import make_project
 
 from awaitify.analysis.callgraph import KIND_BLOCKING, KIND_BRIDGE, KIND_PROJECT, CallGraph
 from awaitify.analysis.facts import C_CALLEE, C_LINE
 from awaitify.analysis.project import Module, ProjectView, build_project
 from awaitify.analysis.resolve import ClassRef, Factory, FuncRef
-from awaitify.config import Config
-from awaitify.engine.parse import facts_from_bytes
-from awaitify.engine.runner import content_digest
-
-
-def make_project(tmp_path: Path, files: dict[str, str]) -> ProjectView:
-    entries = []
-    for rel, text in files.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = textwrap.dedent(text).encode()
-        path.write_bytes(data)
-        entries.append((rel, str(path), facts_from_bytes(data), content_digest(data)))
-    return build_project(Config(root=tmp_path), entries)
 
 
 def module(project: ProjectView, path: str) -> Module:
