@@ -225,6 +225,7 @@ def _scan(
         digests, pending = split_by_stat(found.files, stats)
         seen = found
     fresh: dict[str, tuple[int, int, int, bytes]] = {}
+    known_before = snap.stats() if snap is not None else stats
     if cache.enabled and len(pending) <= _HASH_FIRST:
         # a few edited (or only touched) files: hash them, the result may be stored already
         for path in pending:
@@ -244,6 +245,16 @@ def _scan(
                     save_snapshot(cache, skey, pairs, stats, seen, started - RACY_NS)
                 return replace(
                     cached, notes=(*seen.problems, *options.extra_notes, *cache.warnings)
+                )
+            patched = _unchanged_facts_result(config, cwd, cache, pairs, digests, fresh, known_before)
+            if patched is not None:
+                stats = dict(known_before)
+                stats.update(fresh)
+                cache.put_result(_result_key(config, cwd, entries), _dump_result(patched))
+                save_snapshot(cache, skey, pairs, stats, seen, started - RACY_NS)
+                cache.put_stats((path, *st) for path, st in fresh.items())
+                return replace(
+                    patched, notes=(*seen.problems, *options.extra_notes, *cache.warnings)
                 )
     if snap is not None:
         files = snap.files()
@@ -271,6 +282,80 @@ def _scan(
     save_snapshot(cache, skey, pairs, stats_out, seen, started - RACY_NS)
     cache.flush()  # the facts written during the project phase: their warnings, if any
     return replace(result, notes=(*notes, *cache.warnings))
+
+
+def _unchanged_facts_result(
+    config: Config,
+    cwd: str,
+    cache: Cache,
+    pairs: Sequence[tuple[str, str]],
+    digests: dict[str, bytes],
+    fresh: dict[str, tuple[int, int, int, bytes]],
+    before: dict[str, tuple[int, int, int, bytes]],
+) -> Result | None:
+    """Early cutoff: when every edited file has the same facts as before (a comment, a blank
+    line, an edit inside a string: nothing the analysis reads moved), the previous result
+    still holds but for the edited files' line counts and the fingerprints of their
+    findings (a fingerprint hashes the text of the finding's line). None otherwise."""
+    from awaitify.analysis.facts import dump_facts, load_facts
+    from awaitify.analysis.findings import fingerprint
+    from awaitify.engine.parse import facts_from_bytes
+    from awaitify.engine.runner import facts_key, facts_salt
+    from awaitify.engine.source import source_line
+
+    if not fresh or any(path not in before for path in fresh):
+        return None
+    old_entries = [(display, before[path][3]) for path, display in pairs]
+    blob = cache.get_result(_result_key(config, cwd, old_entries))
+    previous = _load_result(blob) if blob is not None else None
+    if previous is None:
+        return None
+    salt = facts_salt(config.target_version)
+    old_keys = {facts_key(before[path][3], salt): path for path in fresh}
+    old_blobs = cache.get_facts(old_keys)
+    lines: dict[str, int] = {}  # display path -> new line count
+    display_of = dict(pairs)
+    new_facts: list[tuple[bytes, bytes]] = []
+    same = True
+    for key, path in old_keys.items():
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            return None
+        if content_digest(data) != digests[path]:
+            return None  # changed again since it was hashed
+        facts = facts_from_bytes(data, config.target_version)
+        # stored either way: when the facts did change, the full run finds them by hash
+        new_facts.append((facts_key(digests[path], salt), dump_facts(facts)))
+        if key not in old_blobs or facts._replace(lines=0) != load_facts(old_blobs[key])._replace(lines=0):
+            same = False
+            continue
+        lines[display_of[path]] = facts.lines
+    cache.put_facts(new_facts)
+    if not same:
+        return None
+    abspath_of = {display: path for path, display in pairs}
+    root = str(config.root)
+    files = tuple(
+        replace(row, lines=lines[row.path]) if row.path in lines else row for row in previous.files
+    )
+    findings = tuple(
+        replace(
+            f,
+            fingerprint=fingerprint(
+                f.code,
+                os.path.relpath(abspath_of[f.path], root).replace(os.sep, "/"),
+                f.symbol,
+                source_line(abspath_of[f.path], f.line),
+            ),
+        )
+        if f.path in lines and f.path in abspath_of
+        else f
+        for f in previous.findings
+    )
+    summary = replace(previous.summary, lines=sum(row.lines for row in files))
+    return replace(previous, files=files, findings=findings, summary=summary)
 
 
 def _stat_and_hash(path: str) -> tuple[int, int, int, bytes] | None:
