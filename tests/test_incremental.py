@@ -12,7 +12,7 @@ import pytest
 from awaitify.api import ScanOptions, scan
 from awaitify.report import render
 
-SERVICE = '''\
+SERVICE = """\
 import time
 import requests
 
@@ -28,16 +28,16 @@ class Billing:
 
     def refund(self, user):
         notify(user)
-'''
+"""
 
-API = '''\
+API = """\
 from app.service import Billing
 
 
 async def handler(user):
     billing = Billing()
     billing.refund(user)
-'''
+"""
 
 
 @pytest.fixture
@@ -71,11 +71,15 @@ def edit(path: Path, new_text: str) -> None:
     [
         pytest.param(lambda s: s + "# a trailing comment\n", False, id="comment-at-end"),
         pytest.param(
-            lambda s: s.replace("time.sleep(1)", "time.sleep(1)  # slow"), False, id="comment-on-line"
+            lambda s: s.replace("time.sleep(1)", "time.sleep(1)  # slow"),
+            False,
+            id="comment-on-line",
         ),
         pytest.param(lambda s: "import os\n" + s, True, id="lines-shift"),
         pytest.param(
-            lambda s: s.replace("time.sleep(1)", "time.sleep(1)  # noqa: ASY100"), True, id="suppression"
+            lambda s: s.replace("time.sleep(1)", "time.sleep(1)  # noqa: ASY100"),
+            True,
+            id="suppression",
         ),
         pytest.param(
             lambda s: s.replace("        notify(user)\n\n    def", "        pass\n\n    def"),
@@ -85,7 +89,10 @@ def edit(path: Path, new_text: str) -> None:
     ],
 )
 def test_rescan_after_an_edit_equals_a_scan_from_scratch(
-    project: Path, monkeypatch: pytest.MonkeyPatch, change, project_phase_runs: bool  # type: ignore[no-untyped-def]
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    change,
+    project_phase_runs: bool,  # type: ignore[no-untyped-def]
 ) -> None:
     import awaitify.api as api
 

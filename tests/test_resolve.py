@@ -108,7 +108,9 @@ def shop(tmp_path: Path) -> ProjectView:
 def test_relative_and_absolute_imports_resolve_across_modules(shop: ProjectView) -> None:
     graph = shop.graph
     orders = module(shop, "app/services/orders.py")
-    assert site_at(graph, orders, "wrapper").target == func(shop, "app/services/orders.py", "wrapper")
+    assert site_at(graph, orders, "wrapper").target == func(
+        shop, "app/services/orders.py", "wrapper"
+    )
     # ``from ..repo import OrderRepo`` then ``self.repo: OrderRepo`` then an inherited override
     save = site_at(graph, orders, "self.repo.save")
     assert save.kind == KIND_PROJECT
@@ -209,7 +211,12 @@ def test_cycles_terminate_and_propagate(tmp_path: Path) -> None:
 def test_graph_snapshot_reuse_matches_a_full_build(shop: ProjectView, tmp_path: Path) -> None:
     def signature(graph: CallGraph) -> list[tuple[str, int, int, str]]:
         return sorted(
-            (s.module.path, s.row, s.kind, str(s.target.label if isinstance(s.target, FuncRef) else s.target))
+            (
+                s.module.path,
+                s.row,
+                s.kind,
+                str(s.target.label if isinstance(s.target, FuncRef) else s.target),
+            )
             for sites in graph.sites.values()
             for s in sites
         )

@@ -1,8 +1,8 @@
 """The library API. Functions here return results and never print.
 
-    from awaitify.api import scan
-    result = scan(["src"])
-    result.summary.async_functions
+from awaitify.api import scan
+result = scan(["src"])
+result.summary.async_functions
 """
 
 from __future__ import annotations
@@ -86,7 +86,9 @@ def analyse_files(
 
 
 def _graph_key(config: Config, cwd: str) -> bytes:
-    return blake2b(f"graph\0{__version__}\0{config.digest()}\0{cwd}".encode(), digest_size=16).digest()
+    return blake2b(
+        f"graph\0{__version__}\0{config.digest()}\0{cwd}".encode(), digest_size=16
+    ).digest()
 
 
 def project_result(
@@ -142,7 +144,10 @@ def project_result(
 def config_summary(config: Config) -> tuple[tuple[str, str], ...]:
     rows = [
         ("configuration", str(config.source) if config.source else "defaults (no [tool.awaitify])"),
-        ("target-version", f"py3{config.target_version[1]}" if config.target_version else "not set"),
+        (
+            "target-version",
+            f"py3{config.target_version[1]}" if config.target_version else "not set",
+        ),
         ("select", ", ".join(config.select) or "all rules"),
         ("ignore", ", ".join(config.ignore) or "none"),
         ("endpoints", config.endpoints),
@@ -156,7 +161,9 @@ def config_summary(config: Config) -> tuple[tuple[str, str], ...]:
     b = config.boundaries
     rows.append(("task decorators", ", ".join(("celery tasks", *b.task_decorators))))
     rows.append(("adapter classes", ", ".join(b.adapter_classes)))
-    rows.append(("entry points", ", ".join(("__main__ blocks", "click/typer commands", *b.entry_points))))
+    rows.append(
+        ("entry points", ", ".join(("__main__ blocks", "click/typer commands", *b.entry_points)))
+    )
     if b.sync_hooks:
         rows.append(("sync hooks", ", ".join(b.sync_hooks)))
     for layer, globs in config.layers:
@@ -170,7 +177,9 @@ def config_summary(config: Config) -> tuple[tuple[str, str], ...]:
     return tuple(rows)
 
 
-def discover_files(paths: Sequence[str | Path], config: Config, cwd: str | None = None) -> Discovery:
+def discover_files(
+    paths: Sequence[str | Path], config: Config, cwd: str | None = None
+) -> Discovery:
     return discover([Path(p) for p in paths], config, cwd)
 
 
@@ -246,7 +255,9 @@ def _scan(
                 return replace(
                     cached, notes=(*seen.problems, *options.extra_notes, *cache.warnings)
                 )
-            patched = _unchanged_facts_result(config, cwd, cache, pairs, digests, fresh, known_before)
+            patched = _unchanged_facts_result(
+                config, cwd, cache, pairs, digests, fresh, known_before
+            )
             if patched is not None:
                 stats = dict(known_before)
                 stats.update(fresh)
@@ -328,7 +339,9 @@ def _unchanged_facts_result(
         facts = facts_from_bytes(data, config.target_version)
         # stored either way: when the facts did change, the full run finds them by hash
         new_facts.append((facts_key(digests[path], salt), dump_facts(facts)))
-        if key not in old_blobs or facts._replace(lines=0) != load_facts(old_blobs[key])._replace(lines=0):
+        if key not in old_blobs or facts._replace(lines=0) != load_facts(old_blobs[key])._replace(
+            lines=0
+        ):
             same = False
             continue
         lines[display_of[path]] = facts.lines

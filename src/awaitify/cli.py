@@ -37,10 +37,17 @@ class _Formatter(argparse.HelpFormatter):
     # argparse builds a formatter for every add_argument; the stock one imports shutil
     # each time it measures the terminal, several milliseconds on every run.
     def __init__(
-        self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
     ) -> None:
         super().__init__(
-            prog, indent_increment, max_help_position, _terminal_width() - 2 if width is None else width
+            prog,
+            indent_increment,
+            max_help_position,
+            _terminal_width() - 2 if width is None else width,
         )
 
 
@@ -54,17 +61,25 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _paths(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="*", default=["."], metavar="PATHS", help="files or folders (default: .)")
+    p.add_argument(
+        "paths", nargs="*", default=["."], metavar="PATHS", help="files or folders (default: .)"
+    )
     p.add_argument("--config", metavar="FILE", help="a pyproject.toml to read [tool.awaitify] from")
     p.add_argument("--no-cache", action="store_true", help="do not read or write .awaitify/")
-    p.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: all cores)")
+    p.add_argument(
+        "--jobs", "-j", type=int, metavar="N", help="worker processes (default: all cores)"
+    )
     p.add_argument("--target-version", metavar="PY3X", help="py38..py314 (overrides the config)")
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
 
 
 def _output(p: argparse.ArgumentParser, formats: Sequence[str], default: str = "text") -> None:
-    p.add_argument("--format", choices=formats, default=default, help=f"output format (default: {default})")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument(
+        "--format", choices=formats, default=default, help=f"output format (default: {default})"
+    )
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,7 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layer", metavar="LAYER", help="every finding of a layer, e.g. repository")
     p.add_argument("--rule", metavar="CODE", help="every finding of a rule, e.g. ASY202")
     p.add_argument("--apply", action="store_true", help="write the changes")
-    p.add_argument("--allow-dirty", action="store_true", help="allow files with uncommitted changes")
+    p.add_argument(
+        "--allow-dirty", action="store_true", help="allow files with uncommitted changes"
+    )
     p.add_argument("--format", choices=("diff", "json"), default="diff")
     p.add_argument("--config", metavar="FILE")
     p.add_argument("--no-cache", action="store_true")
@@ -177,4 +194,3 @@ def entry() -> NoReturn:
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
             stream.flush()
     os._exit(code)
-

@@ -73,9 +73,7 @@ class Config:
         payload = {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}
         payload.pop("root")
         payload.pop("source")
-        return blake2b(
-            json.dumps(payload, sort_keys=True).encode(), digest_size=16
-        ).hexdigest()
+        return blake2b(json.dumps(payload, sort_keys=True).encode(), digest_size=16).hexdigest()
 
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -229,7 +227,7 @@ def from_table(table: Mapping[str, Any], source: Path, requires_python: Any = No
             cfg["boundaries"] = Boundaries(**values)
         elif key == "endpoints":
             if value not in ("async", "mixed"):
-                raise ConfigError(f"{where}: 'endpoints' must be \"async\" or \"mixed\"")
+                raise ConfigError(f'{where}: \'endpoints\' must be "async" or "mixed"')
             cfg["endpoints"] = value
         elif key == "session-factories":
             rows = _table(value, key, where)
@@ -239,11 +237,11 @@ def from_table(table: Mapping[str, Any], source: Path, requires_python: Any = No
             cfg["session_factories"] = tuple(sorted(rows.items()))
         elif key == "pytest-marker":
             if value not in ("asyncio", "anyio"):
-                raise ConfigError(f"{where}: 'pytest-marker' must be \"asyncio\" or \"anyio\"")
+                raise ConfigError(f'{where}: \'pytest-marker\' must be "asyncio" or "anyio"')
             cfg["pytest_marker"] = value
         elif key == "asyncio-mode":
             if value not in ("auto", "strict"):
-                raise ConfigError(f"{where}: 'asyncio-mode' must be \"auto\" or \"strict\"")
+                raise ConfigError(f'{where}: \'asyncio-mode\' must be "auto" or "strict"')
             cfg["asyncio_mode"] = value
         elif key == "team-capacity":
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:

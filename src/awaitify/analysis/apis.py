@@ -143,8 +143,12 @@ _SESSION_METHODS = frozenset(
     {"query", "execute", "scalars", "scalar", "get", "add", "add_all", "commit", "flush",
      "refresh", "delete", "rollback", "merge", "close", "get_one", "connection"}
 )  # fmt: skip
-_DBAPI_CONNECTION = frozenset({"execute", "executemany", "executescript", "commit", "rollback", "close"})
-_DBAPI_CURSOR = frozenset({"execute", "executemany", "fetchone", "fetchall", "fetchmany", "callproc"})
+_DBAPI_CONNECTION = frozenset(
+    {"execute", "executemany", "executescript", "commit", "rollback", "close"}
+)
+_DBAPI_CURSOR = frozenset(
+    {"execute", "executemany", "fetchone", "fetchall", "fetchmany", "callproc"}
+)
 _REDIS_COMMANDS = frozenset(
     {"get", "set", "setex", "setnx", "getset", "delete", "exists", "expire", "expireat", "ttl",
      "incr", "incrby", "decr", "decrby", "hget", "hset", "hgetall", "hdel", "hmset", "hmget",

@@ -167,7 +167,10 @@ class CallGraph:
             relevant = self._relevant_names()
             fresh = [self._classify_module(m, relevant) for m in todo]
             by_module = dict(zip(map(id, todo), fresh, strict=True))
-            classified = [by_module[id(m)] if rows is None else rows for m, rows in zip(modules, classified, strict=True)]
+            classified = [
+                by_module[id(m)] if rows is None else rows
+                for m, rows in zip(modules, classified, strict=True)
+            ]
         for module, rows in zip(modules, classified, strict=True):
             assert rows is not None
             mid = id(module)
@@ -184,7 +187,9 @@ class CallGraph:
     # -- reuse across runs ----------------------------------------------------------------
     def snapshot(self) -> bytes:
         """The classified calls of every module, with the content each was computed from."""
-        rows: dict[str, list[tuple[int, int, object, str]]] = {m.path: [] for m in self.project.modules}
+        rows: dict[str, list[tuple[int, int, object, str]]] = {
+            m.path: [] for m in self.project.modules
+        }
         for sites in self.sites.values():
             for site in sites:
                 target: object = site.target

@@ -374,7 +374,9 @@ class Extractor:
             elif type(value) is ast.Name or type(value) is ast.Attribute:
                 plain = dotted(value)
         if call or plain or annotation:
-            self.assigns.append([self.scope, self.klass, name, call, plain, annotation, target.lineno])
+            self.assigns.append(
+                [self.scope, self.klass, name, call, plain, annotation, target.lineno]
+            )
 
     def _assign(self, node: ast.Assign) -> None:
         value = node.value
@@ -495,7 +497,9 @@ class Extractor:
     def _import(self, node: ast.Import) -> None:
         for alias in node.names:
             if alias.asname:
-                self.imports.append(Import(alias.asname, alias.name, node.lineno, self.scope, False))
+                self.imports.append(
+                    Import(alias.asname, alias.name, node.lineno, self.scope, False)
+                )
             else:
                 head = alias.name.partition(".")[0]
                 self.imports.append(Import(head, head, node.lineno, self.scope, False))
@@ -512,7 +516,13 @@ class Extractor:
                 continue
             sep = "" if base.endswith(".") or not base else "."
             self.imports.append(
-                Import(alias.asname or alias.name, base + sep + alias.name, node.lineno, self.scope, True)
+                Import(
+                    alias.asname or alias.name,
+                    base + sep + alias.name,
+                    node.lineno,
+                    self.scope,
+                    True,
+                )
             )
 
     # -- expressions ---------------------------------------------------------------------
@@ -627,7 +637,9 @@ class Extractor:
             for cond in g.ifs:
                 self.visit(cond, CTX_TEST, -1)
 
-    def _comp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp, ctx: int, parent: int) -> None:
+    def _comp(
+        self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp, ctx: int, parent: int
+    ) -> None:
         self._generators(node.generators)
         self.visit(node.elt, CTX_CONTAINER, -1)
 
@@ -736,7 +748,9 @@ def _shadowed(head: str, scope: int, ex: Extractor, names: dict[int, set[str]]) 
     return False
 
 
-def extract_module(tree: ast.Module) -> tuple[
+def extract_module(
+    tree: ast.Module,
+) -> tuple[
     tuple[Function, ...],
     tuple[Class, ...],
     tuple[Import, ...],
@@ -783,7 +797,9 @@ def extract_module(tree: ast.Module) -> tuple[
             decos = tuple(map(resolve, decos))
             fl |= _decorator_flags(decos)  # ``from functools import cached_property as cp``
         params = tuple([(pn, resolve(ann)) for pn, ann in params]) if params else ()
-        functions.append(Function(q, n, a, ln, c, el, ci, p, tuple(decos), params, resolve(ret), fl))
+        functions.append(
+            Function(q, n, a, ln, c, el, ci, p, tuple(decos), params, resolve(ret), fl)
+        )
     classes = tuple(
         c._replace(bases=tuple(map(resolve, c.bases)), decorators=tuple(map(resolve, c.decorators)))
         for c in ex.classes

@@ -104,7 +104,9 @@ def to_findings(
                     chain=hit.chain,
                     fix=hit.fix,
                     layer=layer,
-                    fingerprint=fingerprint(rule.code, module.relpath, hit.symbol, line_of(module, hit.line)),
+                    fingerprint=fingerprint(
+                        rule.code, module.relpath, hit.symbol, line_of(module, hit.line)
+                    ),
                 )
             )
     out.sort(key=Finding.sort_key)

@@ -23,9 +23,7 @@ def build_inventory(
     project: ProjectView, findings: Sequence[Finding]
 ) -> tuple[Summary, tuple[FileRow, ...]]:
     mixed_paths = {f.path for f in findings if f.category is Category.STANDARDIZE}
-    mixed_classes = {
-        (f.path, f.symbol.rpartition(".")[0]) for f in findings if f.code == "ASY201"
-    }
+    mixed_classes = {(f.path, f.symbol.rpartition(".")[0]) for f in findings if f.code == "ASY201"}
     rows: list[FileRow] = []
     layers: dict[str, list[int]] = {}
     bridge_kinds: Counter[str] = Counter()

@@ -391,7 +391,9 @@ class Resolver:
             if entry is not None:
                 annotation, assigns = entry
                 if annotation:  # a parameter ("-" when it has no annotation)
-                    return None if annotation == "-" else self.type_of_annotation(module, annotation)
+                    return (
+                        None if annotation == "-" else self.type_of_annotation(module, annotation)
+                    )
                 for a in assigns:
                     t = self._assign_type(module, s, a.call, a.name, a.annotation, a.line)
                     if t is not None:
@@ -411,7 +413,9 @@ class Resolver:
             if result is not None:
                 break
         if result is None and name in idx.imported:
-            result = self.type_of(module, -1, idx.imported[name]) if idx.imported[name] != name else None
+            result = (
+                self.type_of(module, -1, idx.imported[name]) if idx.imported[name] != name else None
+            )
         self._module_var[key] = result
         return result
 
@@ -528,6 +532,4 @@ class Resolver:
 
     @cached_property
     def all_functions(self) -> list[FuncRef]:
-        return [
-            FuncRef(m, i) for m in self.project.modules for i in range(len(m.facts.functions))
-        ]
+        return [FuncRef(m, i) for m in self.project.modules for i in range(len(m.facts.functions))]

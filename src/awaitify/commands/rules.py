@@ -18,9 +18,23 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"unknown rule code {args.code!r} (see `awaitify rules`)")
         if args.format == "json":
             doc = rule.doc()
-            emit(json.dumps({"code": rule.code, "name": rule.name, "category": rule.category.value,
-                             "what": doc.what, "why": doc.why, "bad": doc.bad, "good": doc.good,
-                             "fix": doc.fix, "fix_safety": rule.fix_safety}, indent=2), None)
+            emit(
+                json.dumps(
+                    {
+                        "code": rule.code,
+                        "name": rule.name,
+                        "category": rule.category.value,
+                        "what": doc.what,
+                        "why": doc.why,
+                        "bad": doc.bad,
+                        "good": doc.good,
+                        "fix": doc.fix,
+                        "fix_safety": rule.fix_safety,
+                    },
+                    indent=2,
+                ),
+                None,
+            )
         elif args.format == "markdown":
             emit(rule_markdown(rule), None)
         else:
@@ -28,8 +42,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
     rules = all_rules()
     if args.format == "json":
-        emit(json.dumps([{"code": r.code, "name": r.name, "category": r.category.value}
-                         for r in rules], indent=2), None)
+        emit(
+            json.dumps(
+                [{"code": r.code, "name": r.name, "category": r.category.value} for r in rules],
+                indent=2,
+            ),
+            None,
+        )
         return 0
     width = max(len(r.name) for r in rules)
     lines = [f"{r.code}  {r.name.ljust(width)}  {r.category.value}" for r in rules]

@@ -30,5 +30,7 @@ def run(args: argparse.Namespace) -> int:
 
         for warning in record_run(config, result):
             warn(warning)
-    emit(render(args.format, result, color=args.output is None and sys.stdout.isatty()), args.output)
+    emit(
+        render(args.format, result, color=args.output is None and sys.stdout.isatty()), args.output
+    )
     return 0

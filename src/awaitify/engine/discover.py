@@ -202,7 +202,9 @@ def discover(paths: Iterable[Path], config: Config, cwd: str | None = None) -> D
             with os.scandir(directory) as it:
                 entries = list(it)
         except OSError as exc:
-            problems.append(f"{display_path(directory, cwd)}: cannot read directory: {exc.strerror}")
+            problems.append(
+                f"{display_path(directory, cwd)}: cannot read directory: {exc.strerror}"
+            )
             return
         dirs.append((directory, mtime))
         subdirs: list[str] = []

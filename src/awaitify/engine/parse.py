@@ -227,7 +227,9 @@ def facts_from_bytes(data: bytes, target: tuple[int, int] | None = None) -> File
         if text is None:
             text, lines = _lines(data)
         newer = _target_problem(text, target, lines, tree)
-    suppressions = _suppressions(decode(data) if text is None else text) if _has_marker(data) else ()
+    suppressions = (
+        _suppressions(decode(data) if text is None else text) if _has_marker(data) else ()
+    )
     empty: tuple[()] = ()
     if tree is None:
         return FileFacts(

@@ -54,10 +54,13 @@ class Analysed:
 
 #: The shape of the facts record (every row type's fields), part of every facts key: a
 #: layout change invalidates cached facts even if FACTS_VERSION was not bumped.
-_LAYOUT = ";".join(
-    f"{cls.__name__}({','.join(cls._fields)})"
-    for cls in (FileFacts, Function, Class, Import, Assign, With, SyntaxProblem)
-) + f";calls({C_ARGS + 1})"
+_LAYOUT = (
+    ";".join(
+        f"{cls.__name__}({','.join(cls._fields)})"
+        for cls in (FileFacts, Function, Class, Import, Assign, With, SyntaxProblem)
+    )
+    + f";calls({C_ARGS + 1})"
+)
 
 
 def facts_salt(target: tuple[int, int] | None) -> bytes:
@@ -435,7 +438,9 @@ def split_by_stat(
     return digests, pending
 
 
-def facts_for_blob(data: bytes, target: tuple[int, int] | None, cache: Cache) -> tuple[bytes, FileFacts]:
+def facts_for_blob(
+    data: bytes, target: tuple[int, int] | None, cache: Cache
+) -> tuple[bytes, FileFacts]:
     """Facts for bytes that are not a file on disk (a git blob), through the cache."""
     from awaitify.engine.parse import facts_from_bytes
 

@@ -263,7 +263,11 @@ def _files_table(result: Result) -> str:
 
 
 def render(result: Result, color: bool = False) -> str:
-    name = result.project or result.root.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or result.root
+    name = (
+        result.project
+        or result.root.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+        or result.root
+    )
     return "\n".join(
         [
             "<!doctype html>",

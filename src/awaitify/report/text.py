@@ -23,7 +23,10 @@ def _table(rows: Iterable[tuple[str, ...]]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     out = []
     for r in rows:
-        cells = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))]
+        cells = [
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        ]
         out.append("  " + "  ".join(cells).rstrip())
     return out
 
@@ -48,7 +51,11 @@ def summary_lines(result: Result) -> list[str]:
         ),
     ]
     if s.bridges_by_kind:
-        lines += ["", "Bridges by kind", *_table((k, f"{v:,}") for k, v in s.bridges_by_kind.items())]
+        lines += [
+            "",
+            "Bridges by kind",
+            *_table((k, f"{v:,}") for k, v in s.bridges_by_kind.items()),
+        ]
     if s.by_layer:
         lines += [
             "",
@@ -63,7 +70,11 @@ def summary_lines(result: Result) -> list[str]:
             ),
         ]  # fmt: skip
     if s.findings_by_code:
-        lines += ["", "Findings by rule", *_table((c, f"{n:,}") for c, n in s.findings_by_code.items())]
+        lines += [
+            "",
+            "Findings by rule",
+            *_table((c, f"{n:,}") for c, n in s.findings_by_code.items()),
+        ]
         p = s.findings_by_priority
         lines += [
             "",
@@ -101,5 +112,7 @@ def render(result: Result, color: bool = False) -> str:
     if body:
         console.print()
     for line in summary:
-        console.print(Text(line, style="bold" if line and not line.startswith(" ") else ""), soft_wrap=True)
+        console.print(
+            Text(line, style="bold" if line and not line.startswith(" ") else ""), soft_wrap=True
+        )
     return buf.getvalue()

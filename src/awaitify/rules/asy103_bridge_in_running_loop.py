@@ -88,7 +88,11 @@ class BridgeInRunningLoop(Rule):
                 if call[C_CALLEE] != _THREADSAFE_RESULT or scope < 0:
                     continue
                 fn = FuncRef(module, scope)
-                if fn.fn.is_async and not call[C_FLAGS] & CALL_IN_LAMBDA and self._on_running_loop(fn, row):
+                if (
+                    fn.fn.is_async
+                    and not call[C_FLAGS] & CALL_IN_LAMBDA
+                    and self._on_running_loop(fn, row)
+                ):
                     yield self._hit(
                         fn, module, row, (fn.label, "asyncio.run_coroutine_threadsafe"),
                         "`run_coroutine_threadsafe(..., loop).result()`", deadlock=True,
@@ -102,7 +106,11 @@ class BridgeInRunningLoop(Rule):
                     assert isinstance(target, FuncRef)
                     chain = tuple(colors.chain(target, KIND_BRIDGE))
                     yield self._hit(
-                        fn, fn.module, site.row, chain, f"`{target.label}` (via {' → '.join(chain)})"
+                        fn,
+                        fn.module,
+                        site.row,
+                        chain,
+                        f"`{target.label}` (via {' → '.join(chain)})",
                     )
 
     @staticmethod
@@ -111,7 +119,10 @@ class BridgeInRunningLoop(Rule):
         calls = fn.module.facts.calls
         inner = None
         for i in range(row - 1, -1, -1):  # the inner call was recorded just before
-            if calls[i][C_SCOPE] == fn.index and calls[i][C_CALLEE] == "asyncio.run_coroutine_threadsafe":
+            if (
+                calls[i][C_SCOPE] == fn.index
+                and calls[i][C_CALLEE] == "asyncio.run_coroutine_threadsafe"
+            ):
                 inner = i
                 break
         if inner is None:

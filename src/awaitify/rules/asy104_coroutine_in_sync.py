@@ -34,7 +34,9 @@ def _delegates_await(calls: tuple[CallRow, ...], row: int) -> bool:
     The outer call (``self.start().__await__()``) is recorded just before the inner one."""
     callee = calls[row][C_CALLEE]
     wanted = (f"{callee}().__await__", f"{callee}().send", f"{callee}().close")
-    return any(calls[r][C_CALLEE] in wanted for r in range(max(row - 2, 0), min(row + 3, len(calls))))
+    return any(
+        calls[r][C_CALLEE] in wanted for r in range(max(row - 2, 0), min(row + 3, len(calls)))
+    )
 
 
 class CoroutineInSync(Rule):

@@ -25,7 +25,9 @@ _TASK_FACTORIES = frozenset(
         "asyncio.get_running_loop().create_task",
     }
 )
-_LOOP_GETTERS = frozenset({"asyncio.get_event_loop", "asyncio.get_running_loop", "asyncio.new_event_loop"})
+_LOOP_GETTERS = frozenset(
+    {"asyncio.get_event_loop", "asyncio.get_running_loop", "asyncio.new_event_loop"}
+)
 
 
 class DanglingTask(Rule):
