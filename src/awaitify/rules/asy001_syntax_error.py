@@ -45,12 +45,4 @@ class SyntaxErrorRule(Rule):
             problem = module.facts.syntax_error
             if problem is None:
                 continue
-            # CPython's columns are 1-based; findings carry 0-based columns like ``ast``
-            yield self.hit(
-                module,
-                problem.line,
-                max(problem.col - 1, 0),
-                problem.end_line,
-                max(problem.end_col - 1, 0),
-                message=problem.message,
-            )
+            yield self.problem_hit(module, problem)

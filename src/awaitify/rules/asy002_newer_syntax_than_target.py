@@ -52,12 +52,4 @@ class NewerSyntaxThanTarget(Rule):
             problem = module.facts.newer_syntax
             if problem is None:
                 continue
-            yield self.hit(
-                module,
-                problem.line,
-                max(problem.col - 1, 0),
-                problem.end_line,
-                max(problem.end_col - 1, 0),
-                message=problem.message,
-                target=label,
-            )
+            yield self.problem_hit(module, problem, target=label)

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
+from awaitify.analysis.facts import SyntaxProblem
 from awaitify.analysis.project import Module, ProjectView
 from awaitify.model import Category
 
@@ -90,6 +91,19 @@ class Rule:
     @classmethod
     def doc(cls) -> RuleDoc:
         return parse_doc(cls.__doc__ or "")
+
+    def problem_hit(self, module: Module, problem: SyntaxProblem, **fields: str) -> Hit:
+        """A hit at a syntax problem CPython reported (its columns are 1-based; findings
+        carry 0-based columns like ``ast``)."""
+        return Hit(
+            module,
+            problem.line,
+            max(problem.col - 1, 0),
+            problem.end_line,
+            max(problem.end_col - 1, 0),
+            "",
+            self.message.format(message=problem.message, **fields),
+        )
 
     def hit(
         self,
