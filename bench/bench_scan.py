@@ -315,7 +315,13 @@ def bench_corpus(
     floor_script.write_text(_FLOOR)
     changed = largest(files)
     py = sys.executable
-    awaitify = [py, "-m", "awaitify", "scan", "--no-progress"]
+    # the console script, as users run it (``python -m`` adds runpy's start-up)
+    script = BIN / "awaitify"
+    awaitify = [
+        str(script) if script.exists() else py,
+        *([] if script.exists() else ["-m", "awaitify"]),
+    ]
+    awaitify += ["scan", "--no-progress"]
     ruff = [str(BIN / "ruff"), "check", "--select", "ASYNC", "--isolated", "--quiet", "."]
     flake8 = [str(BIN / "flake8"), "--select", "ASYNC", "-j", "2", "."]
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"))

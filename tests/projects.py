@@ -8,7 +8,7 @@ from pathlib import Path
 from awaitify.analysis.project import ProjectView, build_project
 from awaitify.config import Config
 from awaitify.engine.parse import facts_from_bytes
-from awaitify.engine.runner import content_digest
+from awaitify.hashing import content_digest
 
 
 def make_project(

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 from awaitify import __version__
 from awaitify.config import Config, load_config
 from awaitify.engine.cache import Cache, open_cache
-from awaitify.engine.discover import Discovery, SourceFile, discover
-from awaitify.engine.runner import RACY_NS, Analysed, content_digest, run_files, split_by_stat
-from awaitify.hashing import blake2b
+from awaitify.engine.discover import RACY_NS, Discovery, SourceFile, discover
+from awaitify.hashing import blake2b, content_digest
 from awaitify.model import Result
 
 if TYPE_CHECKING:
+    from awaitify.engine.runner import Analysed
     from awaitify.engine.snapshot import Snapshot
     from awaitify.migrate.model import MigrationResult
     from awaitify.plan import Plan
@@ -82,6 +82,8 @@ def analyse_files(
 ) -> list[Analysed]:
     """The per-file phase for ``files`` (exposed for ``history`` and ``migrate``)."""
     progress = options.progress(len(files)) if options.progress else None
+    from awaitify.engine.runner import run_files
+
     return run_files(files, cache, config.target_version, options.jobs, progress)
 
 
@@ -231,6 +233,8 @@ def _scan(
         found = discover_files(paths, config, cwd)
         pairs = [(f.abspath, f.display) for f in found.files]
         stats = cache.get_stats()
+        from awaitify.engine.runner import split_by_stat
+
         digests, pending = split_by_stat(found.files, stats)
         seen = found
     fresh: dict[str, tuple[int, int, int, bytes]] = {}
@@ -275,6 +279,8 @@ def _scan(
     stats.update(fresh)
     progress = options.progress(len(pending)) if options.progress and pending else None
     stats_out: dict[str, tuple[int, int, int, bytes]] = {}
+    from awaitify.engine.runner import run_files  # the per-file phase: not on the warm path
+
     analysed = run_files(
         files,
         cache,

@@ -12,4 +12,9 @@ try:
 except ImportError:  # pragma: no cover - a CPython built without its own BLAKE2
     from hashlib import blake2b
 
-__all__ = ["blake2b"]
+__all__ = ["blake2b", "content_digest"]
+
+
+def content_digest(data: bytes) -> bytes:
+    """The hash a file's bytes are cached under."""
+    return blake2b(data, digest_size=16).digest()

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from awaitify.analysis.facts import FileFacts, dump_facts, load_facts
 from awaitify.engine.cache import Cache
 from awaitify.engine.git import Repository
-from awaitify.engine.runner import content_digest, facts_key, facts_salt, unreadable_facts
+from awaitify.engine.runner import facts_key, facts_salt, unreadable_facts
+from awaitify.hashing import content_digest
 
 #: Fewer blobs than this are parsed in-process: a pool costs more than it saves.
 _POOL_THRESHOLD = 48

@@ -39,6 +39,12 @@ SKIP_DIRS = frozenset(
 ABSENT = (-1, -1)
 
 
+#: A file modified less than this before the run started may change again within the same
+#: mtime tick (2 s on FAT): its stat is stored as unknown, so the next run reads it again
+#: rather than trusting it ("racily clean", as git calls it).
+RACY_NS = 3_000_000_000
+
+
 @dataclass(frozen=True, slots=True)
 class SourceFile:
     abspath: str

@@ -34,8 +34,8 @@ from awaitify.analysis.facts import (
     load_facts,
 )
 from awaitify.engine.cache import Cache
-from awaitify.engine.discover import SourceFile
-from awaitify.hashing import blake2b
+from awaitify.engine.discover import RACY_NS, SourceFile
+from awaitify.hashing import blake2b, content_digest
 
 #: Fewer files than this are analysed in-process: a pool costs more than it saves.
 _POOL_THRESHOLD = 48
@@ -69,10 +69,6 @@ def facts_salt(target: tuple[int, int] | None) -> bytes:
 
 def facts_key(digest: bytes, salt: bytes) -> bytes:
     return blake2b(digest + salt, digest_size=16).digest()
-
-
-def content_digest(data: bytes) -> bytes:
-    return blake2b(data, digest_size=16).digest()
 
 
 def unreadable_facts(reason: str) -> FileFacts:
@@ -138,10 +134,7 @@ def _analyse(path: str, dump: bool) -> Item:
 
 
 # -- the main side ------------------------------------------------------------------------
-#: A file modified less than this before the run started may change again within the same
-#: mtime tick (2 s on FAT): its stat is stored as unknown, so the next run reads it again
-#: rather than trusting it ("racily clean", as git calls it).
-RACY_NS = 3_000_000_000
+
 
 #: (path, digest, stat, facts blob, blob is new, facts when analysed in this process)
 Item = tuple[str, bytes, tuple[int, int, int], bytes, bool, "FileFacts | None"]

@@ -7,7 +7,7 @@ or renamed in it, so while no listed folder and no ignore file changed, discover
 find the same files: the next run stats those instead of walking the tree, and a file whose
 stat did not change keeps its content hash without being read.
 
-Anything modified less than :data:`~awaitify.engine.runner.RACY_NS` before it was recorded
+Anything modified less than :data:`~awaitify.engine.discover.RACY_NS` before it was recorded
 is stored as unknown (mtime -1): a second change within the same mtime tick would not move
 its mtime, so it is checked again next time ("racily clean", as git calls it).
 """

@@ -18,8 +18,8 @@ from awaitify.analysis.project import Module, ProjectView, build_project
 from awaitify.api import ScanOptions, analyse_files, discover_files, resolve_config
 from awaitify.config import Config
 from awaitify.engine.cache import open_cache
-from awaitify.engine.runner import content_digest
 from awaitify.errors import UsageError
+from awaitify.hashing import content_digest
 from awaitify.migrate import apply as writer
 from awaitify.migrate.model import FileChange, FileEdits, MigrationResult, Review
 from awaitify.migrate.planner import Planner
