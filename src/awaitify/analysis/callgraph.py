@@ -279,9 +279,6 @@ class CallGraph:
         """Every blocking call of one module, in any function."""
         return self._blocking.get(id(module), [])
 
-    def module_sites(self, module: Module) -> list[Site]:
-        return self.sites.get((id(module), -1), [])
-
     def is_coroutine_function(self, target: Target | None) -> bool:
         """An ``async def`` (not an async generator) whose decorators keep it a coroutine
         function. An unknown decorator may turn it into anything (prefect's

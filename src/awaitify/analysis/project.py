@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -125,9 +125,6 @@ class ProjectView:
     def find_module(self, dotted: str) -> Module | None:
         """The module an absolute dotted import names, if it is part of the project."""
         return self._by_suffix.get(dotted)
-
-    def iter_modules(self) -> Iterator[Module]:
-        return iter(self.modules)
 
     @cached_property
     def graph(self) -> CallGraph:

@@ -100,9 +100,6 @@ class _ModuleIndex:
 class Resolver:
     def __init__(self, project: ProjectView) -> None:
         self.project = project
-        config = project.config
-        self.extra_blocking = frozenset(config.blocking_apis)
-        self.extra_async = frozenset(config.async_apis)
         self._index: dict[int, _ModuleIndex] = {}
         self._attr_types: dict[tuple[int, int], dict[str, TypeRef]] = {}
         self._mro: dict[tuple[int, int], list[ClassRef]] = {}
