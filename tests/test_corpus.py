@@ -9,6 +9,7 @@ test is skipped, with the reason, when the script or the network is not availabl
 from __future__ import annotations
 
 import ast
+import json
 import os
 import subprocess
 import warnings
@@ -91,3 +92,60 @@ def test_corpus_scans_and_counts_agree_with_ast(name: str) -> None:
     assert not mismatches, mismatches[:10]
     assert parsed > 0.9 * len(files)
     assert result.summary.async_functions == sum(r.async_functions for r in result.files)
+
+
+def _add_blocking_call(path: Path) -> bool:
+    """Make the first top-level sync function of a file call ``time.sleep``; False when the
+    file has none."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return False
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.body:
+            first = node.body[0]
+            lines = text.splitlines(keepends=True)
+            indent = " " * first.col_offset
+            lines.insert(first.lineno - 1, f"{indent}time.sleep(0)\n")
+            path.write_text("import time\n" + "".join(lines), encoding="utf-8")
+            return True
+    return False
+
+
+def test_incremental_scans_of_a_corpus_equal_scans_from_scratch(tmp_path: Path) -> None:
+    """Edits deep in prefect's import graph: each rescan (graph reuse, rules that follow
+    imports re-checking only the importers) gives the JSON a scan from scratch gives."""
+    import random
+    import shutil
+
+    from awaitify.report import render
+
+    root = tmp_path / "prefect"
+    shutil.copytree(fetch("prefect"), root, ignore=shutil.ignore_patterns(".awaitify"))
+    config = Config(root=root)
+
+    def doc(use_cache: bool) -> str:
+        result = scan([root], config, ScanOptions(use_cache=use_cache, cwd=str(root)))
+        return render("json", result)
+
+    def finding_paths(document: str) -> set[str]:
+        return {f["path"] for f in json.loads(document)["findings"]}
+
+    before = finding_paths(doc(use_cache=True))
+    candidates = sorted(
+        p for p in (root / "prefect").rglob("*.py") if "utilities" in p.parts or "client" in p.parts
+    )
+    random.Random(7).shuffle(candidates)
+    edited: set[str] = set()
+    for path in candidates:
+        if len(edited) == 4:
+            break
+        if not _add_blocking_call(path):
+            continue
+        edited.add(path.relative_to(root).as_posix())
+        incremental = doc(use_cache=True)
+        assert incremental == doc(use_cache=False), f"after editing {path.relative_to(root)}"
+    assert len(edited) == 4
+    # the edits made findings in files that were not edited: their callers', elsewhere
+    assert finding_paths(incremental) - before - edited

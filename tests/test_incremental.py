@@ -108,3 +108,103 @@ def test_rescan_after_an_edit_equals_a_scan_from_scratch(
     monkeypatch.setattr(api, "project_result", real)
     assert incremental == doc(use_cache=False)
     assert incremental == doc(use_cache=True)  # and the stored result is the same again
+
+
+# -- rules that follow imports re-check only the edited modules and their importers --------
+
+LAYERED = {
+    "app/__init__.py": "",
+    "app/db.py": """\
+import sqlite3
+
+
+def fetch(key):
+    return key
+
+
+def store(key, value):
+    sqlite3.connect("app.db").execute("insert into kv values (?, ?)", (key, value))
+""",
+    "app/service.py": """\
+from app import db
+
+
+def lookup(key):
+    return db.fetch(key)
+
+
+def save(key, value):
+    db.store(key, value)
+""",
+    "app/api.py": """\
+from app.service import lookup, save
+
+
+async def get_item(key):
+    return lookup(key)
+
+
+async def put_item(key, value):
+    save(key, value)
+""",
+    "app/jobs.py": """\
+import asyncio
+import time
+
+
+async def tick():
+    time.sleep(1)
+    asyncio.create_task(tick())
+""",
+}
+
+#: (file, old text, new text): each edit changes what some rule that follows imports reports
+EDITS = [
+    ("app/db.py", "    return key\n", "    import time\n    time.sleep(0.1)\n    return key\n"),
+    ("app/jobs.py", "    time.sleep(1)\n", "    await asyncio.sleep(1)\n"),
+    ("app/service.py", "    db.store(key, value)\n", "    return None\n"),
+    ("app/jobs.py", "    await asyncio.sleep(1)\n", "    time.sleep(1)\n"),
+    ("app/service.py", "    return None\n", "    db.store(key, value)\n"),
+    ("app/db.py", "    import time\n    time.sleep(0.1)\n    return key\n", "    return key\n"),
+]
+
+
+def test_edits_recheck_only_their_importers_and_equal_a_scan_from_scratch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import awaitify.api as api
+
+    (tmp_path / "pyproject.toml").write_text("[tool.awaitify]\n")
+    for rel, text in LAYERED.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    focus_sizes: list[int | None] = []
+    real_focus = api._focus
+
+    def recording(project, previous):  # type: ignore[no-untyped-def]
+        found = real_focus(project, previous)
+        focus_sizes.append(None if found is None else len(found))
+        return found
+
+    monkeypatch.setattr(api, "_focus", recording)
+    doc(use_cache=True)
+    seen_codes: set[str] = set()
+    focused = 0
+    for rel, old, new in EDITS:
+        path = tmp_path / rel
+        text = path.read_text()
+        assert old in text
+        edit(path, text.replace(old, new))
+        focus_sizes.clear()
+        incremental = doc(use_cache=True)
+        assert incremental == doc(use_cache=False), f"after editing {rel}"
+        # when the project phase ran (a state seen before comes back from the cache), the
+        # rules that follow imports checked the edited module and its importers only
+        if focus_sizes:
+            assert focus_sizes[0] is not None and focus_sizes[0] < len(LAYERED)
+            focused += 1
+        seen_codes.update(incremental["summary"]["findings_by_code"])  # type: ignore[index]
+    assert focused >= 4
+    # the edits made and unmade findings of every rule that follows imports it can reach
+    assert {"ASY100", "ASY101", "ASY105"} <= seen_codes

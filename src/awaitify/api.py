@@ -15,16 +15,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from awaitify import __version__
 from awaitify.config import Config, load_config
 from awaitify.engine.cache import Cache, open_cache
 from awaitify.engine.discover import RACY_NS, Discovery, SourceFile, discover
 from awaitify.hashing import blake2b, content_digest
-from awaitify.model import Result
+from awaitify.model import Finding, Result
 
 if TYPE_CHECKING:
+    from awaitify.analysis.project import ProjectView
     from awaitify.engine.runner import Analysed
     from awaitify.engine.snapshot import Snapshot
     from awaitify.migrate.model import MigrationResult
@@ -44,6 +45,14 @@ class ScanOptions:
     progress: ProgressFactory | None = None  # called with the number of files to analyse
     cwd: str | None = None
     extra_notes: list[str] = field(default_factory=list)
+
+
+class Previous(NamedTuple):
+    """The stored result of the last scan, and the content hash of each file it saw (by
+    display path): what an incremental project phase starts from."""
+
+    result: Result
+    digests: dict[str, bytes]
 
 
 def resolve_config(paths: Sequence[str | Path], config: Config | None = None) -> Config:
@@ -100,12 +109,15 @@ def project_result(
     notes: Sequence[str] = (),
     cache: Cache | None = None,
     graph_memo: dict[str, bytes] | None = None,
+    previous: Previous | None = None,
 ) -> Result:
     """The project phase: project view → rules → findings → inventory.
 
     With a ``cache`` (or, across the commits of one ``history`` run, a ``graph_memo``), the
     call graph of the previous run is reused for every module whose import closure did not
-    change, and this run's graph is kept for the next one."""
+    change, and this run's graph is kept for the next one. With the ``previous`` result of
+    the same files, the rules that follow imports check only the changed modules and the
+    modules that import them, directly or not; their other findings are the previous ones."""
     from awaitify.analysis.findings import code_selected, to_findings
     from awaitify.analysis.inventory import build_inventory
     from awaitify.analysis.project import build_project
@@ -120,11 +132,22 @@ def project_result(
     elif cache is not None and cache.enabled:
         project.previous_graph = cache.get_result(_graph_key(config, cwd))
     rules = [cls() for cls in all_rules() if code_selected(cls.code, config.select, config.ignore)]
+    kept: list[Finding] = []
+    if previous is not None:
+        focus = _focus(project, previous)
+        if focus is not None:
+            project.focus = focus
+            following = {rule.code for rule in rules if rule.follows_imports}
+            checked = {m.path for m in project.modules if id(m) in focus}
+            kept = [
+                f for f in previous.result.findings if f.code in following and f.path not in checked
+            ]
     findings = to_findings(
         project,
         rules,
         ((rule, rule.check(project)) for rule in rules),
         lambda module, line: source_line(module.abspath, line),
+        kept,
     )
     if "graph" in vars(project):  # only when a rule needed the call graph
         if graph_memo is not None:
@@ -141,6 +164,19 @@ def project_result(
         notes=tuple(notes),
         project=config.root.name,
     )
+
+
+def _focus(project: ProjectView, previous: Previous) -> frozenset[int] | None:
+    """ids of the modules changed since ``previous`` and of every module that imports one,
+    directly or not; None when the previous run saw other files (imports may then resolve
+    differently) or when every module is in it anyway."""
+    digests = previous.digests
+    modules = project.modules
+    if len(digests) != len(modules) or any(m.path not in digests for m in modules):
+        return None
+    changed = [m for m in modules if not m.digest or digests[m.path] != m.digest]
+    focus = project.graph.dependents(changed)
+    return frozenset(focus) if len(focus) < len(modules) else None
 
 
 def config_summary(config: Config) -> tuple[tuple[str, str], ...]:
@@ -238,7 +274,9 @@ def _scan(
         digests, pending = split_by_stat(found.files, stats)
         seen = found
     fresh: dict[str, tuple[int, int, int, bytes]] = {}
-    known_before = snap.stats() if snap is not None else stats
+    # a copy of the stat index: ``stats`` is updated with this run's hashes below
+    known_before = snap.stats() if snap is not None else dict(stats)
+    previous: Previous | None = None
     if cache.enabled and len(pending) <= _HASH_FIRST:
         # a few edited (or only touched) files: hash them, the result may be stored already
         for path in pending:
@@ -259,9 +297,8 @@ def _scan(
                 return replace(
                     cached, notes=(*seen.problems, *options.extra_notes, *cache.warnings)
                 )
-            patched = _unchanged_facts_result(
-                config, cwd, cache, pairs, digests, fresh, known_before
-            )
+            previous = _previous(config, cwd, cache, pairs, known_before)
+            patched = _unchanged_facts_result(config, cache, pairs, digests, fresh, previous)
             if patched is not None:
                 stats = dict(known_before)
                 stats.update(fresh)
@@ -293,7 +330,9 @@ def _scan(
         started_ns=started,
     )
     notes = [*seen.problems, *options.extra_notes]
-    result = project_result(config, analysed, cwd, (), cache)
+    if previous is None and cache.enabled and len(pending) <= _HASH_FIRST:
+        previous = _previous(config, cwd, cache, pairs, known_before)
+    result = project_result(config, analysed, cwd, (), cache, previous=previous)
     entries = [(a.source.display, a.digest) for a in analysed]
     cache.put_result(_result_key(config, cwd, entries), _dump_result(result))
     save_snapshot(cache, skey, pairs, stats_out, seen, started - RACY_NS)
@@ -301,14 +340,29 @@ def _scan(
     return replace(result, notes=(*notes, *cache.warnings))
 
 
-def _unchanged_facts_result(
+def _previous(
     config: Config,
     cwd: str,
     cache: Cache,
     pairs: Sequence[tuple[str, str]],
+    before: dict[str, tuple[int, int, int, bytes]],
+) -> Previous | None:
+    """The stored result of the files as ``before`` (path → stat and hash) saw them."""
+    if any(path not in before for path, _ in pairs):
+        return None
+    entries = [(display, before[path][3]) for path, display in pairs]
+    blob = cache.get_result(_result_key(config, cwd, entries))
+    result = _load_result(blob) if blob is not None else None
+    return Previous(result, dict(entries)) if result is not None else None
+
+
+def _unchanged_facts_result(
+    config: Config,
+    cache: Cache,
+    pairs: Sequence[tuple[str, str]],
     digests: dict[str, bytes],
     fresh: dict[str, tuple[int, int, int, bytes]],
-    before: dict[str, tuple[int, int, int, bytes]],
+    previous: Previous | None,
 ) -> Result | None:
     """Early cutoff: when every edited file has the same facts as before (a comment, a blank
     line, an edit inside a string: nothing the analysis reads moved), the previous result
@@ -320,18 +374,13 @@ def _unchanged_facts_result(
     from awaitify.engine.runner import facts_key, facts_salt
     from awaitify.engine.source import source_line
 
-    if not fresh or any(path not in before for path in fresh):
+    if not fresh or previous is None:
         return None
-    old_entries = [(display, before[path][3]) for path, display in pairs]
-    blob = cache.get_result(_result_key(config, cwd, old_entries))
-    previous = _load_result(blob) if blob is not None else None
-    if previous is None:
-        return None
+    display_of = dict(pairs)
     salt = facts_salt(config.target_version)
-    old_keys = {facts_key(before[path][3], salt): path for path in fresh}
+    old_keys = {facts_key(previous.digests[display_of[path]], salt): path for path in fresh}
     old_blobs = cache.get_facts(old_keys)
     lines: dict[str, int] = {}  # display path -> new line count
-    display_of = dict(pairs)
     new_facts: list[tuple[bytes, bytes]] = []
     same = True
     for key, path in old_keys.items():
@@ -354,10 +403,11 @@ def _unchanged_facts_result(
     cache.put_facts(new_facts)
     if not same:
         return None
+    last = previous.result
     abspath_of = {display: path for path, display in pairs}
     root = str(config.root)
     files = tuple(
-        replace(row, lines=lines[row.path]) if row.path in lines else row for row in previous.files
+        replace(row, lines=lines[row.path]) if row.path in lines else row for row in last.files
     )
     findings = tuple(
         replace(
@@ -371,10 +421,10 @@ def _unchanged_facts_result(
         )
         if f.path in lines and f.path in abspath_of
         else f
-        for f in previous.findings
+        for f in last.findings
     )
-    summary = replace(previous.summary, lines=sum(row.lines for row in files))
-    return replace(previous, files=files, findings=findings, summary=summary)
+    summary = replace(last.summary, lines=sum(row.lines for row in files))
+    return replace(last, files=files, findings=findings, summary=summary)
 
 
 def _stat_and_hash(path: str) -> tuple[int, int, int, bytes] | None:

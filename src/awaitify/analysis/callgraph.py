@@ -15,7 +15,7 @@ elsewhere); a function passed *as an object* to ``asyncio.to_thread`` is not a c
 from __future__ import annotations
 
 import marshal
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from typing import NamedTuple
 
@@ -85,7 +85,16 @@ class CallGraph:
         # project callee → list of calling sites
         self.callers: dict[FuncRef, list[Site]] = {}
         self._site_by_row: dict[tuple[int, int], Site] = {}
+        # ``sites`` without the calls made inside lambdas: what the body runs when called
+        self._body: dict[tuple[int, int], list[Site]] = {}
         self._blocking: dict[int, list[Site]] = {}  # module id -> its blocking call sites
+        # module path -> the modules it imports, from the previous snapshot (see ``imported``)
+        self._known_imports: dict[str, list[Module]] = {}
+        # the relevant names of the previous snapshot, and the modules changed since then
+        self._known_names: frozenset[str] | None = None
+        self._changed: list[Module] = []
+        self._relevant: frozenset[str] | None = None
+        self._reused_rows: dict[str, list[tuple[int, int, object, str]]] = {}
         self._build()
 
     # -- building -----------------------------------------------------------------------
@@ -111,14 +120,19 @@ class CallGraph:
 
         Most calls (``logger.info``, ``len``, ``dict.get``) can be skipped with one set lookup
         instead of a resolution: only project functions and classes and known APIs matter.
+        The filter must never skip a call that resolves: a module's classified calls are
+        reused while other modules change (:meth:`_reuse`), so they must not depend on which
+        names other modules happen to define. Hence the names a module re-exports under
+        another name (``from .impl import run as start``) are in it too.
         """
-        names: set[str] = set()
+        if self._known_names is not None:  # from the previous snapshot: add what changed
+            names = set(self._known_names)
+            for module in self._changed:
+                names.update(_defined_names(module))
+            return frozenset(names)
+        names = set()
         for module in self.project.modules:
-            facts = module.facts
-            names.update(f.name for f in facts.functions)
-            names.update(c.name for c in facts.classes)
-            # a module-level factory or client variable (``SessionLocal()``)
-            names.update(a.target for a in facts.assigns if a.scope < 0 and a.class_index < 0)
+            names.update(_defined_names(module))
         for api in (
             *apis.BLOCKING_FUNCTIONS, *apis.ASYNC_FUNCTIONS, *apis.BRIDGES, *apis.CONSTRUCTS,
             *apis.FACTORIES, *self._extra_blocking, *self._extra_async,
@@ -164,7 +178,7 @@ class CallGraph:
         if todo:
             # One process on purpose: a forked pool was measured slower (the resolver's
             # caches, which the rules reuse afterwards, would stay in the workers).
-            relevant = self._relevant_names()
+            relevant = self._relevant = self._relevant_names()
             fresh = [self._classify_module(m, relevant) for m in todo]
             by_module = dict(zip(map(id, todo), fresh, strict=True))
             classified = [
@@ -180,26 +194,37 @@ class CallGraph:
                 self._site_by_row[(mid, row)] = site
                 if kind == KIND_BLOCKING:
                     self._blocking.setdefault(mid, []).append(site)
-                self.sites.setdefault((mid, calls[row][C_SCOPE]), []).append(site)
+                call = calls[row]
+                key = (mid, call[C_SCOPE])
+                self.sites.setdefault(key, []).append(site)
+                if not call[C_FLAGS] & CALL_IN_LAMBDA:
+                    self._body.setdefault(key, []).append(site)
                 if kind == KIND_PROJECT:
                     self.callers.setdefault(target, []).append(site)  # type: ignore[arg-type]
 
     # -- reuse across runs ----------------------------------------------------------------
     def snapshot(self) -> bytes:
         """The classified calls of every module, with the content each was computed from."""
+        reused = self._reused_rows  # rows of the previous snapshot still valid, as stored
         rows: dict[str, list[tuple[int, int, object, str]]] = {
-            m.path: [] for m in self.project.modules
+            m.path: reused.get(m.path) or [] for m in self.project.modules
         }
         for sites in self.sites.values():
             for site in sites:
+                path = site.module.path
+                if path in reused:
+                    continue
                 target: object = site.target
                 if isinstance(target, FuncRef):
                     target = (target.module.path, target.index)
-                rows[site.module.path].append((site.row, site.kind, target, site.api))
-        for out in rows.values():
-            out.sort()
+                rows[path].append((site.row, site.kind, target, site.api))
+        for path, out in rows.items():
+            if path not in reused:
+                out.sort()
         digests = {m.path: m.digest for m in self.project.modules}
-        return marshal.dumps((_SNAPSHOT_FORMAT, digests, rows))
+        imported = {path: [m.path for m in deps] for path, deps in self.imported.items()}
+        names = sorted(self._relevant if self._relevant is not None else self._relevant_names())
+        return marshal.dumps((_SNAPSHOT_FORMAT, digests, rows, imported, names))
 
     def _reuse(self) -> list[list[tuple[int, int, Target | None, str]] | None]:
         modules = self.project.modules
@@ -207,14 +232,22 @@ class CallGraph:
         if not self._previous:
             return nothing
         try:
-            fmt, digests, rows = marshal.loads(self._previous)
+            fmt, digests, rows, imported, names = marshal.loads(self._previous)
         except (EOFError, ValueError, TypeError):
             return nothing
         if fmt != _SNAPSHOT_FORMAT or set(digests) != {m.path for m in modules}:
             return nothing  # a module came or went: imports may resolve differently
         by_path = {m.path: m for m in modules}
         changed = [m for m in modules if digests.get(m.path) != m.digest or not m.digest]
-        stale = self._importers_of(changed)
+        unchanged = {id(m) for m in modules} - {id(m) for m in changed}
+        self._known_imports = {
+            m.path: [by_path[p] for p in imported.get(m.path, ())]
+            for m in modules
+            if id(m) in unchanged
+        }
+        self._known_names = frozenset(names)
+        self._changed = changed
+        stale = self.dependents(changed)
         out = nothing
         refs: dict[tuple[str, int], FuncRef] = {}  # one FuncRef per callee, not per call
         for i, module in enumerate(modules):
@@ -234,23 +267,47 @@ class CallGraph:
             else:
                 out[i] = decoded
                 self.reused_modules += 1
+                self._reused_rows[module.path] = rows.get(module.path, [])
+        return out
+
+    @cached_property
+    def imported(self) -> dict[str, list[Module]]:
+        """Module path → the project modules it imports (directly), each once. Taken from
+        the previous snapshot for the modules whose content did not change."""
+        known = self._known_imports
+        out: dict[str, list[Module]] = {}
+        absolute = self.resolver.absolute
+        find = self.project.find_module
+        # thousands of modules import the same few names: look each absolute name up once
+        found: dict[str, Module | None] = {}
+        for module in self.project.modules:
+            deps = known.get(module.path)
+            if deps is None:
+                deps = []
+                for imp in module.facts.imports:
+                    target = imp.target
+                    if target.startswith("."):
+                        target = absolute(module, target)
+                    if target in found:
+                        dep = found[target]
+                    else:
+                        dep = found[target] = find(target) or find(target.rpartition(".")[0])
+                    if dep is not None and dep is not module and dep not in deps:
+                        deps.append(dep)
+            out[module.path] = deps
         return out
 
     @cached_property
     def importers(self) -> dict[int, list[Module]]:
         """Module id → the project modules that import it (directly)."""
         table: dict[int, list[Module]] = {}
-        absolute = self.resolver.absolute
-        find = self.project.find_module
+        imported = self.imported
         for module in self.project.modules:
-            for imp in module.facts.imports:
-                target = absolute(module, imp.target)
-                dep = find(target) or find(target.rpartition(".")[0])
-                if dep is not None and dep is not module:
-                    table.setdefault(id(dep), []).append(module)
+            for dep in imported[module.path]:
+                table.setdefault(id(dep), []).append(module)
         return table
 
-    def _importers_of(self, changed: list[Module]) -> set[int]:
+    def dependents(self, changed: list[Module]) -> set[int]:
         """ids of the changed modules and of every module that imports one, transitively."""
         if not changed:
             return set()
@@ -269,11 +326,9 @@ class CallGraph:
         """The classified site of a call row; None for calls of ``KIND_OTHER``."""
         return self._site_by_row.get((id(module), row))
 
-    def body_sites(self, fn: FuncRef) -> Iterator[Site]:
+    def body_sites(self, fn: FuncRef) -> Sequence[Site]:
         """Calls the function's own body makes when it runs (not those in lambdas)."""
-        for site in self.sites.get((id(fn.module), fn.index), ()):
-            if not site.module.facts.calls[site.row][C_FLAGS] & CALL_IN_LAMBDA:
-                yield site
+        return self._body.get((id(fn.module), fn.index), ())
 
     def module_blocking_sites(self, module: Module) -> list[Site]:
         """Every blocking call of one module, in any function."""
@@ -308,4 +363,14 @@ class CallGraph:
         return any(d in _CONTEXTMANAGERS for d in f.decorators)
 
 
-_SNAPSHOT_FORMAT = 1
+def _defined_names(module: Module) -> Iterator[str]:
+    """The names a call into ``module`` can end with (see :meth:`CallGraph._relevant_names`)."""
+    facts = module.facts
+    yield from (f.name for f in facts.functions)
+    yield from (c.name for c in facts.classes)
+    # a module-level factory or client variable (``SessionLocal()``)
+    yield from (a.target for a in facts.assigns if a.scope < 0 and a.class_index < 0)
+    yield from (i.local for i in facts.imports if i.is_from and i.scope < 0)
+
+
+_SNAPSHOT_FORMAT = 3

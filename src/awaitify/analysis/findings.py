@@ -73,11 +73,13 @@ def to_findings(
     rules: Sequence[Rule],
     hits_by_rule: Iterable[tuple[Rule, Iterable[Hit]]],
     line_of: Callable[[Module, int], str],
+    kept: Sequence[Finding] = (),
 ) -> list[Finding]:
-    """Findings of every hit that is selected and not suppressed, sorted."""
+    """Findings of every hit that is selected and not suppressed, and the ``kept`` findings
+    of an earlier run, sorted."""
     config = project.config
     suppressions = Suppressions(config)
-    out: list[Finding] = []
+    out: list[Finding] = list(kept)
     for rule, hits in hits_by_rule:
         for hit in hits:
             module = hit.module

@@ -40,22 +40,45 @@ _CLASS_LAYERS = (
 _TOKEN = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
+_FILE_PATTERN = dict(_FILES)
+
+
 def default_layer(path: str) -> str:
-    """Layer of a ``/``-separated path by the built-in rules, first match wins."""
-    parts = path.split("/")
-    name = parts[-1]
-    dirs = parts[:-1]
-    if _TEST_FILE.match(name) or any(d in ("tests", "test", "testing") for d in dirs):
-        return "test"
-    for layer, segments in _SEGMENTS:
-        if any(d in segments for d in dirs):
-            return layer
-        for file_layer, pattern in _FILES:
-            if file_layer == layer and pattern.match(name):
-                return layer
-        if layer == "worker" and any(d.startswith("celery") for d in dirs):
-            return layer
-    return "other"
+    """Layer of a ``/``-separated path by the built-in rules, first match wins.
+
+    The rules are tried layer by layer, a layer's folder names before its file names; the
+    folder part and the file name are ranked apart (and remembered: a project has far fewer
+    folders and distinct file names than files), the better rank wins."""
+    dirs, _, name = path.rpartition("/")
+    rank = min(_folder_rank(dirs), _name_rank(name))
+    return _LAYER_NAMES[rank] if rank < len(_LAYER_NAMES) else "other"
+
+
+_LAYER_NAMES = ("test", *(layer for layer, _ in _SEGMENTS))
+
+
+@lru_cache(maxsize=8192)
+def _folder_rank(dirs: str) -> int:
+    folders = frozenset(dirs.split("/")) if dirs else frozenset()
+    if not folders.isdisjoint(("tests", "test", "testing")):
+        return 0
+    for rank, (layer, segments) in enumerate(_SEGMENTS, 1):
+        if not folders.isdisjoint(segments):
+            return rank
+        if layer == "worker" and any(d.startswith("celery") for d in folders):
+            return rank
+    return len(_LAYER_NAMES)
+
+
+@lru_cache(maxsize=8192)
+def _name_rank(name: str) -> int:
+    if _TEST_FILE.match(name):
+        return 0
+    for rank, (layer, _) in enumerate(_SEGMENTS, 1):
+        pattern = _FILE_PATTERN.get(layer)
+        if pattern is not None and pattern.match(name):
+            return rank
+    return len(_LAYER_NAMES)
 
 
 class LayerMap:

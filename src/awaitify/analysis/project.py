@@ -85,6 +85,20 @@ class ProjectView:
     #: a :meth:`CallGraph.snapshot` of an earlier run, to re-resolve only what changed
     previous_graph: bytes | None = field(default=None, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: ids of the modules that rules which follow imports must check; None for all (see
+    #: :attr:`awaitify.rules.base.Rule.follows_imports`)
+    focus: frozenset[int] | None = field(default=None, repr=False)
+
+    @property
+    def checked_modules(self) -> list[Module]:
+        """The modules a rule that follows imports checks: all of them, or the focus."""
+        if self.focus is None:
+            return self.modules
+        focus = self.focus
+        return [m for m in self.modules if id(m) in focus]
+
+    def in_focus(self, module: Module) -> bool:
+        return self.focus is None or id(module) in self.focus
 
     def memo(self, key: str, build: Callable[[], T]) -> T:
         """An analysis several rules share, computed once per project and dropped with it
@@ -147,9 +161,13 @@ def build_project(
     """``entries``: (display path, absolute path, facts, content digest) per file."""
     layers = LayerMap(config)
     root = str(config.root)
+    inside = root.rstrip(os.sep) + os.sep
     modules = []
     for display, abspath, facts, digest in entries:
-        rel = os.path.relpath(abspath, root).replace(os.sep, "/")
+        if abspath.startswith(inside):  # the usual case, without ``relpath``'s cost
+            rel = abspath[len(inside) :].replace(os.sep, "/")
+        else:
+            rel = os.path.relpath(abspath, root).replace(os.sep, "/")
         if rel.startswith("../"):
             rel = display.lstrip("/")
         name, is_package = module_name(rel)

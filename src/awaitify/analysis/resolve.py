@@ -70,8 +70,10 @@ class _ModuleIndex:
     nested: dict[int, dict[str, int]]  # function index -> name -> nested function index
     assigns_by_scope: dict[int, list[int]]  # scope -> indices into facts.assigns
     imported: dict[str, str]  # local name -> absolute dotted (relative imports resolved)
-    class_attrs: dict[int, list[Assign]]  # class index -> ``x: T = ...`` in the class body
-    self_attrs: dict[int, list[Assign]]  # class index -> ``self.x = ...`` in its methods
+    #: class index -> attribute -> its ``x: T = ...`` assignments in the class body
+    class_attrs: dict[int, dict[str, list[Assign]]]
+    #: class index -> attribute -> its ``self.x = ...`` assignments in the class's methods
+    self_attrs: dict[int, dict[str, list[Assign]]]
     _symbols: dict[int, dict[str, tuple[str, list[Assign]]]] = field(default_factory=dict)
 
     def symbols(self, scope: int, module: Module) -> dict[str, tuple[str, list[Assign]]]:
@@ -100,8 +102,8 @@ class _ModuleIndex:
 class Resolver:
     def __init__(self, project: ProjectView) -> None:
         self.project = project
-        self._index: dict[int, _ModuleIndex] = {}
-        self._attr_types: dict[tuple[int, int], dict[str, TypeRef]] = {}
+        self._index: dict[Module, _ModuleIndex] = {}  # modules hash by identity
+        self._attr_types: dict[tuple[int, int, str], TypeRef | None] = {}
         self._mro: dict[tuple[int, int], list[ClassRef]] = {}
         self._module_var: dict[tuple[int, str], TypeRef | None] = {}
         self._name_types: dict[tuple[int, int, str], TypeRef | None] = {}
@@ -112,7 +114,7 @@ class Resolver:
 
     # -- per-module tables --------------------------------------------------------------
     def index(self, module: Module) -> _ModuleIndex:
-        found = self._index.get(id(module))
+        found = self._index.get(module)
         if found is not None:
             return found
         facts = module.facts
@@ -130,25 +132,26 @@ class Resolver:
             c.name: i for i, c in enumerate(facts.classes) if c.parent < 0 and c.scope < 0
         }
         by_scope: dict[int, list[int]] = {}
-        class_attrs: dict[int, list[Assign]] = {}
-        self_attrs: dict[int, list[Assign]] = {}
+        class_attrs: dict[int, dict[str, list[Assign]]] = {}
+        self_attrs: dict[int, dict[str, list[Assign]]] = {}
         for i, a in enumerate(facts.assigns):
             by_scope.setdefault(a.scope, []).append(i)
             if a.scope < 0:
                 if a.class_index >= 0 and "." not in a.target:
-                    class_attrs.setdefault(a.class_index, []).append(a)
+                    class_attrs.setdefault(a.class_index, {}).setdefault(a.target, []).append(a)
             elif a.target.startswith("self.") and a.target.count(".") == 1:
                 owner = facts.functions[a.scope].class_index
                 if owner >= 0:
-                    self_attrs.setdefault(owner, []).append(a)
+                    self_attrs.setdefault(owner, {}).setdefault(a.target[5:], []).append(a)
         imported: dict[str, str] = {}
         for imp in facts.imports:
             if imp.local != "*" and (imp.scope < 0 or imp.local not in imported):
-                imported[imp.local] = self.absolute(module, imp.target)
+                target = imp.target
+                imported[imp.local] = self.absolute(module, target) if target[:1] == "." else target
         found = _ModuleIndex(
             top_functions, top_classes, methods, nested, by_scope, imported, class_attrs, self_attrs
         )
-        self._index[id(module)] = found
+        self._index[module] = found
         return found
 
     def absolute(self, module: Module, dotted: str) -> str:
@@ -250,25 +253,36 @@ class Resolver:
         cache[key] = found
         return found
 
-    def attribute_types(self, cls: ClassRef) -> dict[str, TypeRef]:
-        """``self.x`` types from the class and its project bases."""
-        key = (id(cls.module), cls.index)
-        found = self._attr_types.get(key)
-        if found is not None:
-            return found
-        out: dict[str, TypeRef] = {}
-        self._attr_types[key] = out
+    def attribute_type(self, cls: ClassRef, attr: str) -> TypeRef | None:
+        """The type of ``self.<attr>`` from the class and its project bases.
+
+        One attribute at a time: a class has dozens of attributes and a call site needs
+        one, so typing them all (each a resolution of its own) would be wasted work. A
+        class-body annotation or assignment of a subclass wins over its bases'; a
+        ``self.x = ...`` in a method counts only where no class up to there typed ``x``."""
+        key = (id(cls.module), cls.index, attr)
+        cache = self._attr_types
+        if key in cache:
+            return cache[key]
+        cache[key] = None  # cycle guard: ``self.x = self.x.parent``
+        found: TypeRef | None = None
         for c in reversed(self.mro(cls)):
             idx = self.index(c.module)
-            for a in idx.class_attrs.get(c.index, ()):
+            in_body = idx.class_attrs.get(c.index)
+            for a in in_body.get(attr, ()) if in_body else ():
                 t = self._assign_type(c.module, -1, a.call, a.name, a.annotation, a.line)
                 if t is not None:
-                    out[a.target] = t
-            for a in idx.self_attrs.get(c.index, ()):
+                    found = t
+            if found is not None:
+                continue
+            in_methods = idx.self_attrs.get(c.index)
+            for a in in_methods.get(attr, ()) if in_methods else ():
                 t = self._assign_type(c.module, a.scope, a.call, a.name, a.annotation, a.line)
                 if t is not None:
-                    out.setdefault(a.target[5:], t)
-        return out
+                    found = t
+                    break
+        cache[key] = found
+        return found
 
     # -- types --------------------------------------------------------------------------
     def _assign_type(
@@ -364,7 +378,7 @@ class Resolver:
         for attr in rest.split("."):
             if not isinstance(t, ClassRef):
                 return None
-            found = self.attribute_types(t).get(attr)
+            found = self.attribute_type(t, attr)
             if found is None:
                 return None
             t = found

@@ -65,6 +65,7 @@ class BlockingCallInAsync(Rule):
     category = Category.DEFECT
     message = "`{api}` blocks the event loop inside `async def {func}`; use {instead}"
     fix_safety = "unsafe"
+    follows_imports = True
 
     def check(self, project: ProjectView) -> Iterator[Hit]:
         graph = project.graph

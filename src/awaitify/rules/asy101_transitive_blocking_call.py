@@ -55,6 +55,7 @@ class TransitiveBlockingCall(Rule):
     category = Category.DEFECT
     message = "`{callee}` blocks the event loop (via {path}) inside `async def {func}`"
     fix_safety = "unsafe"
+    follows_imports = True
 
     def check(self, project: ProjectView) -> Iterator[Hit]:
         graph = project.graph

@@ -50,10 +50,13 @@ class UnawaitedCoroutine(Rule):
     category = Category.DEFECT
     message = "coroutine `{callee}(...)` is never awaited: its body will not run"
     fix_safety = "safe"
+    follows_imports = True
 
     def check(self, project: ProjectView) -> Iterator[Hit]:
         graph = project.graph
         for sites in graph.sites.values():
+            if not project.in_focus(sites[0].module):
+                continue
             for site in sites:
                 call = site.module.facts.calls[site.row]
                 if call[C_CTX] != CTX_EXPR or not graph.returns_coroutine(site):

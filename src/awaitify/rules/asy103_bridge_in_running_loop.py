@@ -77,12 +77,13 @@ class BridgeInRunningLoop(Rule):
     category = Category.DEFECT
     message = "{what} inside `async def {func}` runs in a running event loop: {outcome}"
     fix_safety = "unsafe"
+    follows_imports = True
 
     def check(self, project: ProjectView) -> Iterator[Hit]:
         graph = project.graph
         colors = project.colors
         bridging = colors.bridging
-        for module in project.modules:
+        for module in project.checked_modules:
             for row, call in enumerate(module.facts.calls):
                 scope = call[C_SCOPE]
                 if call[C_CALLEE] != _THREADSAFE_RESULT or scope < 0:

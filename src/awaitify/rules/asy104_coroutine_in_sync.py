@@ -80,6 +80,7 @@ class CoroutineInSync(Rule):
     category = Category.DEFECT
     message = "`{callee}` is a coroutine function but `{func}` uses its result as a value ({use})"
     fix_safety = "unsafe"
+    follows_imports = True
 
     def check(self, project: ProjectView) -> Iterator[Hit]:
         graph = project.graph

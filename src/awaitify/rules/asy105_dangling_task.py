@@ -73,9 +73,10 @@ class DanglingTask(Rule):
     name = "dangling-task"
     category = Category.DEFECT
     message = "the task created by `{callee}` is not kept: it can be garbage-collected mid-flight"
+    follows_imports = True
 
     def check(self, project: ProjectView) -> Iterator[Hit]:
-        for module in project.modules:
+        for module in project.checked_modules:
             loops = self._loop_names(module)
             for call in module.facts.calls:
                 if call[C_CTX] != CTX_EXPR:

@@ -4,6 +4,7 @@ import weakref
 from collections.abc import Iterator
 
 from awaitify.analysis.boundaries import boundary_kind, is_adapter_class
+from awaitify.analysis.color import Colors
 from awaitify.analysis.project import Module, ProjectView
 from awaitify.analysis.resolve import ClassRef, FuncRef, Resolver
 from awaitify.model import Category
@@ -81,6 +82,7 @@ class MixedClass(Rule):
 
     def check(self, project: ProjectView) -> Iterator[Hit]:
         resolver = project.graph.resolver
+        colors = project.colors
         config = project.config
         for module in project.modules:
             if module.layer in ("test", "migration"):
@@ -92,6 +94,10 @@ class MixedClass(Rule):
                     by_class.setdefault(fn.class_index, []).append(i)
             for ci, methods in by_class.items():
                 if module.class_layer(ci) in ("repository", "test", "migration"):
+                    continue
+                # cheapest test first: most classes have no public sync method doing I/O,
+                # and then there is no need to walk their bases
+                if not any(_may_report(colors, module, i) for i in methods):
                     continue
                 if not has_async_methods(resolver, ClassRef(module, ci)):
                     continue
@@ -124,6 +130,15 @@ class MixedClass(Rule):
             what="blocking" if what == "blocks" else "runs a bridge into async code",
             via=chain_text(chain),
         )
+
+
+def _may_report(colors: Colors, module: Module, index: int) -> bool:
+    """Could :meth:`MixedClass._check_method` report this method? (a cheap necessary test)"""
+    fn = module.facts.functions[index]
+    if fn.is_async or not is_public(fn):
+        return False
+    ref = FuncRef(module, index)
+    return ref in colors.blocking or ref in colors.bridging
 
 
 _ASYNC_CLASSES: weakref.WeakKeyDictionary[Module, frozenset[int]] = weakref.WeakKeyDictionary()

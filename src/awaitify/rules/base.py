@@ -84,6 +84,12 @@ class Rule:
     message: ClassVar[str]
     #: "safe", "unsafe" or "" (no automatic fix).
     fix_safety: ClassVar[str] = ""
+    #: True when whether a module has a hit depends only on that module and on the modules
+    #: it imports, directly or not: never on the modules that import it, nor on names
+    #: defined elsewhere. Such a rule checks only :attr:`ProjectView.checked_modules`; after
+    #: an edit those are the edited modules and their importers, and its earlier findings
+    #: in every other module still hold (``tests/test_incremental.py`` checks this).
+    follows_imports: ClassVar[bool] = False
 
     def check(self, project: ProjectView) -> Iterator[Hit]:
         raise NotImplementedError

@@ -11,7 +11,8 @@ from awaitify.analysis.resolve import FuncRef
 
 
 def functions(project: ProjectView, *, is_async: bool) -> Iterator[FuncRef]:
-    for module in project.modules:
+    """The async (or sync) functions of the modules a rule that follows imports checks."""
+    for module in project.checked_modules:
         for index, fn in enumerate(module.facts.functions):
             if fn.is_async == is_async:
                 yield FuncRef(module, index)
