@@ -21,11 +21,13 @@ from typing import NamedTuple
 
 from awaitify.analysis import apis
 from awaitify.analysis.facts import (
+    C_ARGS,
     C_CALLEE,
     C_CTX,
     C_FLAGS,
     C_SCOPE,
     CALL_IN_LAMBDA,
+    CallRow,
     CTX_ATTR,
     FN_GENERATOR,
 )
@@ -39,6 +41,17 @@ KIND_BRIDGE = 3
 KIND_ASYNC_API = 4
 
 _CONTEXTMANAGERS = frozenset({"contextlib.contextmanager", "contextmanager"})
+#: decorators that run a sync function's body in a worker thread: calling the decorated
+#: function never blocks its caller (``@sync_to_async`` makes it awaitable; textual's
+#: ``@work`` on a sync method needs ``thread=True``)
+_THREAD_DECORATORS = frozenset(
+    {
+        "asgiref.sync.sync_to_async", "channels.db.database_sync_to_async",
+        "asyncer.asyncify", "textual.work", "textual.worker.work",
+    }
+)  # fmt: skip
+#: ``getaddrinfo`` with this flag only parses a numeric address: no name lookup, no wait
+_NUMERIC_HOST = "socket.AI_NUMERICHOST"
 #: decorators that leave an ``async def`` a coroutine function
 _TRANSPARENT_DECORATORS = frozenset(
     {
@@ -149,7 +162,8 @@ class CallGraph:
         """(row, kind, target, api) for every call of one module that is not KIND_OTHER."""
         resolver = self.resolver
         out: list[tuple[int, int, Target | None, str]] = []
-        for row, call in enumerate(module.facts.calls):
+        calls = module.facts.calls
+        for row, call in enumerate(calls):
             callee = call[C_CALLEE]
             if not callee:
                 continue
@@ -167,8 +181,12 @@ class CallGraph:
                 out.append((row, KIND_PROJECT, target, ""))
             elif isinstance(target, str):
                 kind = self.classify_external(target)
-                if kind != KIND_OTHER:
-                    out.append((row, kind, target, apis.canonical_type(target)))
+                if kind == KIND_OTHER:
+                    continue
+                api = apis.canonical_type(target)
+                if kind == KIND_BLOCKING and _does_not_wait(api, call, calls):
+                    continue
+                out.append((row, kind, target, api))
         return out
 
     def _build(self) -> None:
@@ -356,11 +374,29 @@ class CallGraph:
         return self.resolver.all_functions
 
     def runs_body_when_called(self, fn: FuncRef) -> bool:
-        """False for generators: calling one runs nothing until it is iterated."""
+        """Does calling ``fn`` run its body in the caller's thread? Not for a generator
+        (nothing runs until it is iterated), nor for a function a decorator hands to a
+        worker thread (``@sync_to_async``)."""
         f = fn.fn
+        if any(d in _THREAD_DECORATORS for d in f.decorators):
+            return False
         if not f.flags & FN_GENERATOR:
             return True
         return any(d in _CONTEXTMANAGERS for d in f.decorators)
+
+
+def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
+    """A call of a blocking API that, by its arguments or its receiver, returns at once:
+    ``getaddrinfo(..., AI_NUMERICHOST)``, or a socket method in a function that calls
+    ``setblocking`` on that socket (``setblocking(True)``, which restores the default, is
+    next to never written)."""
+    if api == "socket.getaddrinfo":
+        return _NUMERIC_HOST in call[C_ARGS]
+    if api.startswith("socket.socket."):
+        scope = call[C_SCOPE]
+        wanted = call[C_CALLEE].rpartition(".")[0] + ".setblocking"
+        return any(c[C_SCOPE] == scope and c[C_CALLEE] == wanted for c in calls)
+    return False
 
 
 def _defined_names(module: Module) -> Iterator[str]:

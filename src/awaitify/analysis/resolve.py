@@ -70,6 +70,8 @@ class _ModuleIndex:
     nested: dict[int, dict[str, int]]  # function index -> name -> nested function index
     assigns_by_scope: dict[int, list[int]]  # scope -> indices into facts.assigns
     imported: dict[str, str]  # local name -> absolute dotted (relative imports resolved)
+    #: first segments of everything imported: the only heads a call to an external API has
+    import_heads: frozenset[str]
     #: class index -> attribute -> its ``x: T = ...`` assignments in the class body
     class_attrs: dict[int, dict[str, list[Assign]]]
     #: class index -> attribute -> its ``self.x = ...`` assignments in the class's methods
@@ -148,8 +150,17 @@ class Resolver:
             if imp.local != "*" and (imp.scope < 0 or imp.local not in imported):
                 target = imp.target
                 imported[imp.local] = self.absolute(module, target) if target[:1] == "." else target
+        heads = frozenset(target.partition(".")[0] for target in imported.values())
         found = _ModuleIndex(
-            top_functions, top_classes, methods, nested, by_scope, imported, class_attrs, self_attrs
+            top_functions,
+            top_classes,
+            methods,
+            nested,
+            by_scope,
+            imported,
+            heads,
+            class_attrs,
+            self_attrs,
         )
         self._index[module] = found
         return found
@@ -512,6 +523,10 @@ class Resolver:
         if self._is_local(module, scope, head):
             return self._method_on(self.type_of(module, scope, receiver), method_name)
         target = self.lookup(dotted)
+        if isinstance(target, str) and head not in idx.import_heads:
+            # ``requests.get`` in a file that imports no ``requests``: a local value (a
+            # dict, a parameter...) that happens to share a module's name, never the module
+            target = None
         if target is None and "." in dotted:
             # ``mod.client.get`` where ``client`` is a typed module variable of ``mod``
             return self._method_on(self.type_of(module, scope, receiver), method_name)
