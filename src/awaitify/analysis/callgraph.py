@@ -27,9 +27,9 @@ from awaitify.analysis.facts import (
     C_FLAGS,
     C_SCOPE,
     CALL_IN_LAMBDA,
-    CallRow,
     CTX_ATTR,
     FN_GENERATOR,
+    CallRow,
 )
 from awaitify.analysis.project import Module, ProjectView
 from awaitify.analysis.resolve import ClassRef, FuncRef, Resolver, Target
