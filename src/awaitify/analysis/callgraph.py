@@ -406,7 +406,13 @@ def _defined_names(module: Module) -> Iterator[str]:
     yield from (c.name for c in facts.classes)
     # a module-level factory or client variable (``SessionLocal()``)
     yield from (a.target for a in facts.assigns if a.scope < 0 and a.class_index < 0)
-    yield from (i.local for i in facts.imports if i.is_from and i.scope < 0)
+    # a name re-exported under an alias (``from .impl import run as start``): without the
+    # alias, the name is the original's, which is in the set already
+    yield from (
+        i.local
+        for i in facts.imports
+        if i.is_from and i.scope < 0 and i.local != i.target.rpartition(".")[2]
+    )
 
 
 _SNAPSHOT_FORMAT = 3
