@@ -28,7 +28,7 @@ class Priority(str, enum.Enum):
         return {"high": 0, "medium": 1, "low": 2}[self.value]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Finding:
     code: str
     name: str
@@ -67,7 +67,7 @@ class Finding:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SyntaxErrorInfo:
     message: str
     line: int
@@ -78,7 +78,7 @@ class SyntaxErrorInfo:
         return {"message": self.message, "line": self.line, "column": self.column}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FileRow:
     path: str
     layer: str
@@ -102,7 +102,7 @@ class FileRow:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class LayerStats:
     files: int = 0
     async_functions: int = 0
@@ -135,7 +135,7 @@ def adoption_share(async_functions: int, sync_io_functions: int) -> float:
     return async_functions / total if total else 1.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ClassStats:
     """Classes of one layer (by class name first, as SPEC §4 says, then by file)."""
 
@@ -148,7 +148,7 @@ class ClassStats:
     async_classes: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Summary:
     files: int
     files_with_syntax_errors: int
@@ -227,7 +227,7 @@ class Summary:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TrendPoint:
     """One earlier run (from ``history``), oldest first in :attr:`Result.trend`."""
 
@@ -241,7 +241,7 @@ class TrendPoint:
         return self.commit[:8] if self.commit else self.date[:10]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PlanStep:
     """One step of the migration plan (``plan``), in the order the work should be done."""
 
@@ -253,7 +253,7 @@ class PlanStep:
     command: str = ""  # "awaitify migrate app/repositories/invoices.py::InvoiceRepository"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Result:
     """What ``api.scan`` returns: the whole analysis of one run."""
 
