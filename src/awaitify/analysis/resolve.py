@@ -105,6 +105,7 @@ class Resolver:
     def __init__(self, project: ProjectView) -> None:
         self.project = project
         self._index: dict[Module, _ModuleIndex] = {}  # modules hash by identity
+        self._package_parts: dict[Module, list[str]] = {}  # for relative imports
         self._attr_types: dict[tuple[int, int, str], TypeRef | None] = {}
         self._mro: dict[tuple[int, int], list[ClassRef]] = {}
         self._module_var: dict[tuple[int, str], TypeRef | None] = {}
@@ -171,9 +172,12 @@ class Resolver:
             return dotted
         level = len(dotted) - len(dotted.lstrip("."))
         rest = dotted[level:]
-        parts = module.name.split(".") if module.name else []
-        if not module.is_package:
-            parts = parts[:-1]
+        parts = self._package_parts.get(module)
+        if parts is None:
+            parts = module.name.split(".") if module.name else []
+            if not module.is_package:
+                parts = parts[:-1]
+            self._package_parts[module] = parts
         if level > 1:
             parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
         base = ".".join(parts)

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from awaitify.analysis.callgraph import Site
 from awaitify.analysis.facts import C_COL, C_END_COL, C_END_LINE, C_LINE
 from awaitify.analysis.project import Module, ProjectView
 from awaitify.analysis.resolve import FuncRef
 
 
-def functions(project: ProjectView, *, is_async: bool) -> Iterator[FuncRef]:
-    """The async (or sync) functions of the modules a rule that follows imports checks."""
-    for module in project.checked_modules:
-        for index, fn in enumerate(module.facts.functions):
-            if fn.is_async == is_async:
-                yield FuncRef(module, index)
+def functions(project: ProjectView, *, is_async: bool) -> list[FuncRef]:
+    """The async (or sync) functions of the modules a rule that follows imports checks
+    (several rules walk them: listed once per project)."""
+
+    def collect() -> list[FuncRef]:
+        return [
+            FuncRef(module, index)
+            for module in project.checked_modules
+            for index, fn in enumerate(module.facts.functions)
+            if fn.is_async == is_async
+        ]
+
+    return project.memo("async functions" if is_async else "sync functions", collect)
 
 
 #: the symbol of a finding at module level (baselines key on it, so it is never empty)
