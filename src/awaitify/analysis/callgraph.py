@@ -101,6 +101,7 @@ class CallGraph:
         # ``sites`` without the calls made inside lambdas: what the body runs when called
         self._body: dict[tuple[int, int], list[Site]] = {}
         self._blocking: dict[int, list[Site]] = {}  # module id -> its blocking call sites
+        self._by_kind: dict[int, list[Site]] = {KIND_BLOCKING: [], KIND_BRIDGE: []}
         # module path -> the modules it imports, from the previous snapshot (see ``imported``)
         self._known_imports: dict[str, list[Module]] = {}
         # the relevant names of the previous snapshot, and the modules changed since then
@@ -212,6 +213,8 @@ class CallGraph:
                 self._site_by_row[(mid, row)] = site
                 if kind == KIND_BLOCKING:
                     self._blocking.setdefault(mid, []).append(site)
+                if kind in (KIND_BLOCKING, KIND_BRIDGE):
+                    self._by_kind[kind].append(site)
                 call = calls[row]
                 key = (mid, call[C_SCOPE])
                 self.sites.setdefault(key, []).append(site)
@@ -348,6 +351,10 @@ class CallGraph:
         """Calls the function's own body makes when it runs (not those in lambdas)."""
         return self._body.get((id(fn.module), fn.index), ())
 
+    def sites_of_kind(self, kind: int) -> list[Site]:
+        """Every blocking (``KIND_BLOCKING``) or bridge (``KIND_BRIDGE``) call site."""
+        return self._by_kind[kind]
+
     def module_blocking_sites(self, module: Module) -> list[Site]:
         """Every blocking call of one module, in any function."""
         return self._blocking.get(id(module), [])
@@ -368,10 +375,6 @@ class CallGraph:
         if site.kind == KIND_PROJECT:
             return self.is_coroutine_function(site.target)
         return site.kind == KIND_ASYNC_API
-
-    @cached_property
-    def functions(self) -> list[FuncRef]:
-        return self.resolver.all_functions
 
     def runs_body_when_called(self, fn: FuncRef) -> bool:
         """Does calling ``fn`` run its body in the caller's thread? Not for a generator

@@ -43,7 +43,19 @@ class Colors:
         graph = self.graph
         found: dict[FuncRef, Reason] = {}
         queue: deque[FuncRef] = deque()
-        for fn in graph.functions:
+        # the seeds, in project order (module, then function): the functions whose own body
+        # makes a call of this kind
+        modules = graph.project.modules
+        position = {id(m): i for i, m in enumerate(modules)}
+        seeds = sorted(
+            {
+                (position[id(site.module)], site.scope)
+                for site in graph.sites_of_kind(kind)
+                if site.scope >= 0
+            }
+        )
+        for module_position, index in seeds:
+            fn = FuncRef(modules[module_position], index)
             if fn.fn.is_async or not graph.runs_body_when_called(fn):
                 continue
             for site in graph.body_sites(fn):

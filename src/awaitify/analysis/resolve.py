@@ -15,7 +15,6 @@ dispatch, ``getattr`` and callbacks stay unknown: nothing is guessed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import NamedTuple
 
 from awaitify.analysis import apis
@@ -559,7 +558,3 @@ class Resolver:
         if isinstance(t, str):
             return f"{t}.{method}"
         return None
-
-    @cached_property
-    def all_functions(self) -> list[FuncRef]:
-        return [FuncRef(m, i) for m in self.project.modules for i in range(len(m.facts.functions))]
