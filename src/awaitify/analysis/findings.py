@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 
@@ -11,6 +10,7 @@ import pathspec
 from awaitify.analysis.layers import priority_of
 from awaitify.analysis.project import Module, ProjectView
 from awaitify.config import Config
+from awaitify.hashing import blake2b
 from awaitify.model import Finding
 from awaitify.rules.base import Hit, Rule
 
@@ -62,7 +62,7 @@ class Suppressions:
 def fingerprint(code: str, path: str, symbol: str, source_line: str) -> str:
     """Stable across edits that only move lines: rule + path + symbol + normalised code."""
     normalised = _WS.sub(" ", source_line.strip())
-    digest = hashlib.blake2b(
+    digest = blake2b(
         f"{code}\0{path}\0{symbol}\0{normalised}".encode(), digest_size=8
     ).hexdigest()
     return digest
