@@ -475,3 +475,195 @@ def test_without_config_the_project_is_the_current_directory(tree: Tree, cli: Cl
     got = cli(["migrate", "pkg/a/repo.py::wait", "--no-cache"], cwd=root)
     assert got.code == 0, got.err
     assert "+++ b/pkg/b/use.py" in got.out and "+    await wait()" in got.out
+
+
+# -- unittest test cases ----------------------------------------------------------------------
+TESTCASE_TEST = """\
+import asyncio
+import unittest
+
+
+async def compute():
+    raise AssertionError("body ran")
+
+
+class TestCompute(unittest.TestCase):
+    def test_compute(self):
+        asyncio.run(compute())
+"""
+
+
+def _pytest(root: Path) -> subprocess.CompletedProcess[str]:
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "ignore", "tests"],
+        cwd=root, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def test_a_testcase_test_still_runs_after_the_migration(tree: Tree) -> None:
+    """pytest-asyncio does not run TestCase methods: an ``async def`` test method with
+    ``@pytest.mark.asyncio`` would pass without running its body. The class becomes an
+    IsolatedAsyncioTestCase instead, which awaits it: the failing test still fails."""
+    root = project(tree, {"tests/test_x.py": TESTCASE_TEST})
+    assert "1 failed" in _pytest(root).stdout
+    result = run(root, rule="ASY205", apply=True)
+    assert result.applied, (result.refused, result.review)
+    after = (root / "tests/test_x.py").read_text()
+    assert "class TestCompute(unittest.IsolatedAsyncioTestCase):" in after
+    assert "    async def test_compute(self):\n        await compute()\n" in after
+    assert "pytest" not in after
+    ran = _pytest(root)
+    assert "1 failed" in ran.stdout and "body ran" in ran.stdout, ran.stdout[-2000:]
+
+
+def test_a_test_of_a_framework_testcase_is_left_for_review(tree: Tree) -> None:
+    src = TESTCASE_TEST.replace(
+        "import unittest\n", "import unittest\n\nfrom tornado.testing import AsyncTestCase\n"
+    ).replace("(unittest.TestCase)", "(AsyncTestCase)")
+    root = project(tree, {"tests/test_x.py": src})
+    result = run(root, "tests/test_x.py::TestCompute.test_compute")
+    assert result.touched == ()
+    (review,) = result.review
+    assert review.line == 12
+    assert review.message.startswith(
+        "`TestCompute.test_compute` left sync: it is a test method of `TestCompute`, a "
+        "`tornado.testing.AsyncTestCase`: pytest-asyncio does not run TestCase methods"
+    )
+
+
+def test_a_testcase_hook_stays_sync(tree: Tree) -> None:
+    src = TESTCASE_TEST.replace(
+        "    def test_compute",
+        "    def setUp(self):\n        asyncio.run(compute())\n\n    def test_compute",
+    )
+    root = project(tree, {"tests/test_x.py": src})
+    result = run(root, "tests/test_x.py::TestCompute.setUp")
+    assert result.touched == ()
+    assert [(r.line, r.message) for r in result.review] == [
+        (
+            10,
+            "`TestCompute.setUp` left sync: it is `setUp` of a `unittest.TestCase`, which "
+            "unittest calls without awaiting it",
+        )
+    ]
+
+
+def test_asy205_advises_isolated_asyncio_testcase_for_a_testcase_method(tree: Tree) -> None:
+    from awaitify.api import scan
+
+    src = TESTCASE_TEST + "\n\ndef test_plain():\n    asyncio.run(compute())\n"
+    root = project(tree, {"tests/test_x.py": src})
+    found = scan([root], None, ScanOptions(use_cache=False, cwd=str(root), jobs=1)).findings
+    messages = {f.symbol: f.message for f in found if f.code == "ASY205"}
+    method = messages["TestCompute.test_compute"]
+    assert "`unittest.IsolatedAsyncioTestCase`" in method and "pytest.mark" not in method
+    assert "`@pytest.mark.asyncio`" in messages["test_plain"]
+
+
+# -- calls the call graph cannot resolve ------------------------------------------------------
+def test_unresolved_calls_list_is_exactly_the_possible_callers(tmp_path: Path) -> None:
+    import shutil
+
+    from test_migrate_fixtures import CASES_DIR, case_of
+
+    root = tmp_path / "unresolved_callers"
+    shutil.copytree(CASES_DIR / "unresolved_callers" / "before", root)
+    result = run(root, *case_of("unresolved_callers")["selectors"])
+    got = [f"{r.path}:{r.line}: {r.message}" for r in result.review]
+    assert got == case_of("unresolved_callers")["review"]
+
+
+def test_unresolved_calls_skip_library_objects_literals_and_awaits(tree: Tree) -> None:
+    files = {
+        "app/repo.py": REPO,
+        "app/use.py": (
+            "import os\n"
+            "from web import Router\n\n"
+            "router = Router()\n"
+            "_SYMBOLS = {'EUR': '€'}\n\n\n"
+            "class Cache:\n"
+            "    def __init__(self) -> None:\n"
+            "        self._entries: dict[str, int] = {}\n\n"
+            "    def hit(self, key: str) -> int | None:\n"
+            "        return self._entries.get(key)\n\n\n"
+            "@router.get('/')\n"
+            "def index(obj, currency: str) -> object:\n"
+            "    return _SYMBOLS.get(currency), os.environ.get('X'), obj.get('a')\n\n\n"
+            "async def fetch(obj) -> object:\n"
+            "    return await obj.get('a')\n\n\n"
+            "def hand_over(obj, job) -> None:\n"
+            "    schedule(target=obj.get, get=job.get)\n"
+        ),
+    }
+    root = project(tree, files)
+    result = run(root, "app/repo.py::Repo.get")
+    unresolved = [(r.path, r.line, r.message) for r in result.review if "may " in r.message]
+    assert unresolved == [
+        (
+            "app/use.py", 18,
+            "may call `Repo.get`, now async: could not resolve the receiver of `obj.get(...)`; "
+            "await it if it does",
+        ),
+        (
+            "app/use.py", 26,
+            "may pass `Repo.get`, now async, as a value to `schedule(..., target=...)`: could "
+            "not resolve `obj.get`; whatever calls it must await it if it is",
+        ),
+    ]  # fmt: skip
+
+
+# -- blocking functions that need the running loop ------------------------------------------
+def test_a_function_that_needs_the_running_loop_is_not_moved_to_a_thread(tree: Tree) -> None:
+    src = (
+        "import asyncio\nimport time\n\n\n"
+        "def schedule(name: str) -> 'asyncio.Future[str]':\n"
+        "    time.sleep(0.1)\n"
+        "    return asyncio.get_running_loop().create_future()\n\n\n"
+        "def show(name: str) -> 'asyncio.Future[str]':\n"
+        "    time.sleep(0.1)\n"
+        "    return schedule(name)\n"
+    )
+    root = project(tree, {"app/m.py": src})
+    result = run(root, "app/m.py::show")
+    assert not result.refused, result.refused  # the ASY101 it leaves was there, in sync code
+    (change,) = result.touched
+    after = change.after.decode()
+    assert "async def show" in after and "    return schedule(name)\n" in after
+    assert "to_thread" not in after
+    assert [(r.line, r.message.split(":")[0]) for r in result.review] == [
+        (12, "`schedule` is not moved to a thread")
+    ]
+    assert "it calls `asyncio.get_running_loop`" in result.review[0].message
+
+
+def test_a_function_with_its_own_event_loop_still_moves_to_a_thread(tree: Tree) -> None:
+    src = (
+        "import asyncio\nimport time\n\n\n"
+        "async def job() -> int:\n    return 1\n\n\n"
+        "def run_job() -> int:\n"
+        "    try:\n        asyncio.get_running_loop()\n    except RuntimeError:\n        pass\n"
+        "    loop = asyncio.new_event_loop()\n"
+        "    return loop.run_until_complete(job())\n\n\n"
+        "def show() -> int:\n    time.sleep(0.1)\n    return run_job()\n"
+    )
+    out = _rewrite(tree, src, "show")
+    assert "return await asyncio.to_thread(run_job)" in out
+
+
+# -- output -----------------------------------------------------------------------------------
+def test_apply_with_nothing_selected_says_so(tree: Tree, cli: Cli) -> None:
+    root = project(tree)
+    got = cli(["migrate", "--rule", "ASY205", "--apply", "--no-cache"], cwd=root)
+    assert got.code == 0, got.err
+    assert got.out.startswith("awaitify migrate: nothing to migrate, nothing written\n")
+    assert "dry run" not in got.out
+
+
+def test_removing_the_first_import_leaves_no_blank_lines_at_the_top(tree: Tree) -> None:
+    src = "import asyncio\n\n\nasync def job():\n    return 1\n\n\ndef run():\n    return asyncio.run(job())\n"
+    out = _rewrite(tree, src, "run")
+    assert out == "async def job():\n    return 1\n\n\nasync def run():\n    return await job()\n"
+    with_header = "#!/usr/bin/env python\n" + src
+    assert _rewrite(tree, with_header, "run", "app/n.py").startswith("#!/usr/bin/env python\n")

@@ -28,17 +28,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from awaitify.analysis import apis
 from awaitify.analysis import boundaries as b
 from awaitify.analysis.callgraph import KIND_BRIDGE, Site
 from awaitify.analysis.facts import C_FLAGS, C_SCOPE, CALL_IN_LAMBDA
 from awaitify.analysis.project import Module, ProjectView
-from awaitify.analysis.resolve import FuncRef, Resolver
+from awaitify.analysis.resolve import ClassRef, FuncRef, Resolver
 
 ASY205 = "ASY205"
 ASY206 = "ASY206"
 ASY301 = "ASY301"
 ASY302 = "ASY302"
 ASY303 = "ASY303"
+
+UNITTEST_TESTCASE = "unittest.TestCase"
+#: the one unittest class that awaits its ``async def`` test methods itself
+ISOLATED_TESTCASE = "unittest.IsolatedAsyncioTestCase"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +63,30 @@ def bridge_api(module: Module, row: int, site: Site) -> str:
     if api.endswith("run_until_complete"):
         return "loop.run_until_complete"
     return api.replace("asgiref.sync.", "") or "bridge"
+
+
+def testcase_bases(resolver: Resolver, module: Module, class_index: int) -> list[str]:
+    """The test-case classes outside the project that a class derives from, directly or
+    through project bases: ``unittest.TestCase``, ``tornado.testing.AsyncTestCase``,
+    ``unittest.IsolatedAsyncioTestCase``, ... (any name ending in ``TestCase``, resolved or
+    not). pytest runs the methods of such a class through unittest, so pytest-asyncio's
+    markers do nothing there: an ``async def`` test method would only produce a coroutine
+    that nobody awaits, unless the class is an ``IsolatedAsyncioTestCase``."""
+    out: list[str] = []
+    for cls in resolver.mro(ClassRef(module, class_index)):
+        for base in cls.module.facts.classes[cls.index].bases:
+            target = resolver.resolve_name(cls.module, -1, base)
+            if isinstance(target, str):
+                name = apis.canonical_type(target)
+            elif target is None:
+                name = resolver.absolute(cls.module, base)
+            else:
+                continue  # a project class: in the MRO, its own bases are read in turn
+            if name.startswith(("unittest.case.", "unittest.async_case.")):
+                name = "unittest." + name.rpartition(".")[2]
+            if name.rpartition(".")[2].endswith("TestCase") and name not in out:
+                out.append(name)
+    return out
 
 
 def symbol_of(module: Module, fn_index: int) -> str:

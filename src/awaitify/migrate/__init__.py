@@ -25,8 +25,9 @@ Decisions worth knowing:
   file, directory, layer or rule converts what its findings name (ASY100/101/103/104 and
   ASY201-206); ``--layer``/``--rule`` narrow the findings of the paths given.
 * Boundaries (``analysis.boundaries``: Celery tasks, adapters, entry points, click/typer
-  commands, functions handed to threads, configured sync hooks, unittest test cases,
-  migrations) stay sync and call converted code through ``asyncio.run(...)``.
+  commands, functions handed to threads, configured sync hooks, unittest test cases and
+  their ``setUp``/``tearDown``, migrations) stay sync and call converted code through
+  ``asyncio.run(...)``.
 * What cannot become async — a dunder, a property, a generator, a function cached with
   ``lru_cache``, a call at import time, in a lambda or in a lazy generator expression —
   is listed for review and never guessed at; if that would leave a converted function's
@@ -34,11 +35,20 @@ Decisions worth knowing:
 * Methods change as a family: overriding and overridden methods in the project's class
   hierarchy are converted together, so a polymorphic call awaits whichever answers.
 * A blocking call left in async code moves to ``asyncio.to_thread`` (a receiver chain such
-  as ``db.scalars(q).first()`` moves whole, through a lambda); ``time.sleep`` becomes
+  as ``db.scalars(q).first()`` moves whole, through a lambda, unless it ends in something
+  awaited: ``await (await asyncio.to_thread(get, p)).wait()``); ``time.sleep`` becomes
   ``asyncio.sleep``; a sync session factory with a configured twin becomes ``async with``
-  on the twin only when the session never leaves the block.
+  on the twin only when the session never leaves the block. A project function that needs
+  the running loop (``asyncio.get_running_loop()``, ``loop.call_soon``, ...) never moves to
+  a thread, which has no loop: its call is listed for review.
+* Calls the call graph could not resolve (a receiver typed through a property, an
+  unannotated parameter, a mixin, ``getattr``) that end with the name of a converted
+  function are listed for review (:mod:`~awaitify.migrate.unresolved`).
 * Tests: ``async def`` + ``@pytest.mark.asyncio`` (none under ``asyncio_mode = "auto"``,
-  ``@pytest.mark.anyio`` with ``pytest-marker = "anyio"``). Fixtures that call converted
+  ``@pytest.mark.anyio`` with ``pytest-marker = "anyio"``). A ``unittest.TestCase`` test
+  never gets a marker (pytest-asyncio does not run TestCase methods: it would pass without
+  running): its class becomes an ``IsolatedAsyncioTestCase`` when it derives directly from
+  ``unittest.TestCase``; a test of any other TestCase is left for review. Fixtures that call converted
   code become async fixtures: ``@pytest_asyncio.fixture`` in pytest-asyncio's strict mode,
   plain ``@pytest.fixture`` in auto mode and under anyio, where the tests that request a
   converted fixture become anyio tests too (anyio runs async fixtures only for them).

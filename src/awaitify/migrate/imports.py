@@ -163,7 +163,31 @@ class ImportEdits:
         if not unused:
             return merged
         head = RemoveImportsVisitor(self.context).transform_module(head)
-        return merged.with_changes(header=head.header, body=[*head.body, *tree.body[k:]])
+        result = merged.with_changes(header=head.header, body=[*head.body, *tree.body[k:]])
+        if _starts_blank(result) and not _starts_blank(tree):
+            result = _trim_top(result)  # the first line was an import that is gone now
+        return result
+
+
+def _starts_blank(module: cst.Module) -> bool:
+    """Does the file's text start with a blank line?"""
+    lines = [*module.header, *(module.body[0].leading_lines if module.body else ())]
+    return bool(lines) and lines[0].comment is None
+
+
+def _trim_top(module: cst.Module) -> cst.Module:
+    """Drop the blank lines the file starts with (up to its first comment or code)."""
+    header = list(module.header)
+    while header and header[0].comment is None:
+        header.pop(0)
+    module = module.with_changes(header=header)
+    if header or not module.body:
+        return module
+    first = module.body[0]
+    leading = list(first.leading_lines)
+    while leading and leading[0].comment is None:
+        leading.pop(0)
+    return module.with_changes(body=[first.with_changes(leading_lines=leading), *module.body[1:]])
 
 
 def _bound(alias: cst.ImportAlias) -> str:

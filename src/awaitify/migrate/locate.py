@@ -14,10 +14,11 @@ rewrite saved. Should LibCST's internals change, the whole-module provider is us
 
 While it walks, the locator also decides what only the tree can tell: whether the
 ``await`` that replaces a node needs parentheses (``(await f()).x``), whether an offloaded
-call heads a chain that should move to the thread whole (``db.scalars(q).first()``),
-and whether an ``await`` would land where it cannot go (a generator expression, a class
-body) — a generator expression consumed at once by ``sum``/``list``/... becomes a list
-comprehension, anything else is left for review.
+call heads a chain that should move to the thread whole (``db.scalars(q).first()``; not
+when the chain ends in something awaited, ``await get(p).wait()``, nor when a lambda
+cannot hold it), and whether an ``await`` would land where it cannot go (a generator
+expression, a class body) — a generator expression consumed at once by
+``sum``/``list``/... becomes a list comprehension, anything else is left for review.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from awaitify.migrate.model import (
     TWIN,
     UNBRIDGE,
     CallEdit,
+    ClassEdit,
     FileEdits,
     FunctionEdit,
     Span,
@@ -45,6 +47,7 @@ from awaitify.migrate.model import (
 GENEXP = "genexp"  # a generator expression that becomes a list comprehension
 WITH = "with"
 FUNCTION = "function"
+CLASS = "class"  # ``unittest.TestCase`` base → ``unittest.IsolatedAsyncioTestCase``
 #: edits that put an ``await`` where the call was
 _AWAITING = frozenset({AWAIT, OFFLOAD, TWIN, UNBRIDGE})
 #: builtins that consume an iterable at once: ``sum(g(x) for x in y)`` may become a list
@@ -55,8 +58,8 @@ _EAGER = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    kind: str  # a CallEdit kind, GENEXP, WITH or FUNCTION
-    edit: CallEdit | FunctionEdit | WithEdit | None
+    kind: str  # a CallEdit kind, GENEXP, WITH, FUNCTION or CLASS
+    edit: CallEdit | FunctionEdit | WithEdit | ClassEdit | None
     parens: bool = False  # the replacement is a primary's receiver: ``(await f()).x``
     chain: bool = False  # OFFLOAD of a whole chain: ``to_thread(lambda: db.q(x).first())``
     item: int = 0  # WITH: which item of the ``with``
@@ -96,6 +99,65 @@ def _is_receiver(parent: cst.CSTNode, child: cst.CSTNode) -> bool:
     return False
 
 
+def testcase_base_index(node: cst.ClassDef) -> int:
+    """Which of a class's bases is written ``<module>.TestCase`` or ``TestCase`` (-1: none,
+    or more than one)."""
+    found = [
+        i
+        for i, arg in enumerate(node.bases)
+        if arg.keyword is None
+        and not arg.star
+        and (
+            (isinstance(arg.value, cst.Name) and arg.value.value == "TestCase")
+            or (
+                isinstance(arg.value, cst.Attribute)
+                and arg.value.attr.value == "TestCase"
+                and isinstance(arg.value.value, cst.Name)
+            )
+        )
+    ]
+    return found[0] if len(found) == 1 else -1
+
+
+def _awaited_result(stack: Sequence[cst.CSTNode], top: int) -> bool:
+    """Is the value of ``stack[top]`` awaited, or entered/iterated asynchronously? Then a
+    chain ending there ends in something async, which must not move to a thread."""
+    parent = stack[top - 1] if top > 0 else None
+    if isinstance(parent, cst.Await):
+        return True
+    if isinstance(parent, cst.WithItem) and top > 1:
+        owner = stack[top - 2]
+        return isinstance(owner, cst.With) and owner.asynchronous is not None
+    if isinstance(parent, (cst.For, cst.CompFor)):
+        return parent.iter is stack[top] and parent.asynchronous is not None
+    return False
+
+
+class _LambdaUnsafe(cst.CSTVisitor):
+    """Finds what a lambda cannot hold with the same meaning: ``await``, ``yield``, a
+    walrus (it would bind in the lambda), a zero-argument ``super()``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.Await, cst.Yield, cst.NamedExpr)) or (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Name)
+            and node.func.value == "super"
+            and not node.args
+        ):
+            self.found = True
+        return not self.found
+
+
+def _fits_in_lambda(node: cst.CSTNode) -> bool:
+    visitor = _LambdaUnsafe()
+    node.visit(visitor)
+    return not visitor.found
+
+
 def _is_store(parent: cst.CSTNode, child: cst.CSTNode) -> bool:
     if isinstance(parent, cst.AssignTarget):
         return True
@@ -130,6 +192,11 @@ class Locator(cst.CSTVisitor):
         self.functions: dict[tuple[int, str], FunctionEdit] = {
             (e.line, e.name): e for e in edits.functions
         }
+        self.classes: dict[tuple[int, str], ClassEdit] = {
+            (e.line, e.name): e for e in edits.classes
+        }
+        #: classes whose ``TestCase`` base is made ``IsolatedAsyncioTestCase`` in this rewrite
+        self.isolated: set[cst.CSTNode] = set()
         self.stack: list[cst.CSTNode] = []
         self.candidates: list[_Candidate] = []
         self.genexps: dict[cst.CSTNode, tuple[cst.CSTNode, ...]] = {}
@@ -147,10 +214,29 @@ class Locator(cst.CSTVisitor):
     def _line(self, node: cst.CSTNode) -> int:
         return self.positions[node].start.line
 
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        edit = self.classes.pop((self._line(node.name), node.name.value), None)
+        if edit is None:
+            return
+        if testcase_base_index(node) < 0:
+            self.review.append((edit.line, f"`{edit.qualname}`: its `TestCase` base is not "
+                                           "written `unittest.TestCase` or `TestCase`: left as is"))  # fmt: skip
+            return
+        self.isolated.add(node)
+        self._add(node, Target(CLASS, edit), len(self.stack) - 1)
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         edit = self.functions.pop((self._line(node.name), node.name.value), None)
-        if edit is not None:
-            self._add(node, Target(FUNCTION, edit), len(self.stack) - 1)
+        if edit is None:
+            return
+        if edit.needs_isolated:
+            owner = self.stack[-3] if len(self.stack) >= 3 else None  # ClassDef > body > def
+            if owner is None or owner not in self.isolated:
+                # never an ``async def`` test that unittest would not await
+                self.review.append((edit.line, f"`{edit.qualname}` left sync: its class does not "
+                                               "become a unittest.IsolatedAsyncioTestCase"))  # fmt: skip
+                return
+        self._add(node, Target(FUNCTION, edit), len(self.stack) - 1)
 
     def visit_With(self, node: cst.With) -> None:
         for i, item in enumerate(node.items):
@@ -187,7 +273,12 @@ class Locator(cst.CSTVisitor):
             top = index
             while top > 0 and _is_receiver(self.stack[top - 1], self.stack[top]):
                 top -= 1
-            if top != index and not _is_store(self.stack[top - 1], self.stack[top]):
+            if (
+                top != index
+                and not _is_store(self.stack[top - 1], self.stack[top])
+                and not _awaited_result(self.stack, top)
+                and _fits_in_lambda(self.stack[top])
+            ):
                 # the chain's head is not itself a receiver: its ``await`` needs no parentheses
                 chain = Target(OFFLOAD, edit, chain=True)
                 self.candidates.append(
@@ -272,6 +363,8 @@ class Locator(cst.CSTVisitor):
                                                    "in the file: left as is"))  # fmt: skip
         for fedit in self.functions.values():
             located.review.append((fedit.line, f"could not find `def {fedit.name}`: left as is"))
+        for cedit in self.classes.values():
+            located.review.append((cedit.line, f"could not find `class {cedit.name}`: left as is"))
         for wedit in self.withs.values():
             located.review.append((wedit.span.line, "could not find the `with`: left as is"))
         return located
@@ -403,6 +496,7 @@ def locate(module: cst.Module, edits: FileEdits, text: str) -> Located:
     lines = [e.span.line for e in edits.calls]
     lines += [e.span.line for e in edits.withs]
     lines += [e.line for e in edits.functions]
+    lines += [e.line for e in edits.classes]
     positions, statements = statement_positions(module, lines, text)
     locator = Locator(edits, text, positions)
     for stmt, ancestors in statements:

@@ -17,10 +17,12 @@ Given the selected functions, the planner
    session factory that has a configured async twin becomes ``async with`` on the twin,
    and the session's coroutine methods in it are awaited;
 4. lists what it cannot follow: a converted function passed as a value (a callback), a
-   session that escapes its ``with``.
+   session that escapes its ``with``, and (:mod:`~awaitify.migrate.unresolved`) every call
+   the call graph could not resolve that may reach a converted function by its name.
 
 Nothing here parses a file with LibCST; the only source read is an ``ast`` parse of the
-few files where a session ``with`` has to be checked.
+few files where a session ``with`` or a ``unittest.TestCase`` base has to be checked, or
+where :mod:`~awaitify.migrate.unresolved` reads back what the facts do not keep.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from dataclasses import dataclass
 
 from awaitify.analysis import apis
 from awaitify.analysis import boundaries as b
+from awaitify.analysis.bridges import ISOLATED_TESTCASE, UNITTEST_TESTCASE, testcase_bases
 from awaitify.analysis.callgraph import KIND_BLOCKING, KIND_BRIDGE, KIND_PROJECT, Site
 from awaitify.analysis.facts import (
     C_ARGS,
@@ -73,12 +76,14 @@ from awaitify.migrate.model import (
     TWIN,
     UNBRIDGE,
     CallEdit,
+    ClassEdit,
     EditPlan,
     FunctionEdit,
     Review,
     Span,
     WithEdit,
 )
+from awaitify.migrate.unresolved import unresolved_calls
 
 #: a sync-session method that an ``AsyncSession`` has as a plain (not awaited) method
 _SYNC_OK_SESSION_METHODS = frozenset(
@@ -103,6 +108,32 @@ _SYNC_ONLY_DECORATORS = frozenset(
      "cachetools.func.ttl_cache", "cachetools.func.lru_cache"}
 )  # fmt: skip
 
+#: methods of a unittest test case that unittest itself calls, never awaiting them
+_UNITTEST_HOOKS = frozenset(
+    {"setUp", "tearDown", "setUpClass", "tearDownClass", "setUpTestData", "run", "debug",
+     "doCleanups", "doClassCleanups", "id", "shortDescription"}
+)  # fmt: skip
+
+#: asyncio functions that need the running loop of the thread they are called in
+_LOOP_FUNCTIONS = frozenset(
+    {"asyncio.get_running_loop", "asyncio.get_event_loop", "asyncio.ensure_future",
+     "asyncio.create_task", "asyncio.Future", "asyncio.Task", "asyncio.current_task",
+     "asyncio.all_tasks", "asyncio.gather", "asyncio.shield", "asyncio.wrap_future",
+     "asyncio.events.get_running_loop", "asyncio.events.get_event_loop",
+     "asyncio.tasks.ensure_future", "asyncio.tasks.create_task", "asyncio.futures.Future"}
+)  # fmt: skip
+#: calls that make an event loop of the caller's own: loop-bound calls next to them use it
+_OWN_LOOP = frozenset(
+    {"asyncio.new_event_loop", "asyncio.Runner", "asyncio.runners.Runner", "asyncio.run",
+     "asyncio.set_event_loop", "uvloop.new_event_loop", "uvloop.run"}
+)  # fmt: skip
+#: event-loop methods that must be called in the loop's own thread (``call_soon_threadsafe``
+#: and ``run_coroutine_threadsafe`` are the thread-safe ones, and are not here)
+_LOOP_METHODS = frozenset(
+    {"create_future", "create_task", "call_soon", "call_later", "call_at", "run_in_executor",
+     "add_reader", "add_writer", "remove_reader", "remove_writer", "add_signal_handler"}
+)  # fmt: skip
+
 SourceReader = Callable[[Module], bytes]
 
 
@@ -112,6 +143,20 @@ def is_dunder(name: str) -> bool:
 
 def span_of(call: CallRow) -> Span:
     return Span(call[C_LINE], call[C_COL], call[C_END_LINE], call[C_END_COL])
+
+
+@dataclass(frozen=True, slots=True)
+class TestCaseMethod:
+    """A method of a class that derives from a unittest-style test case (``base``, outside
+    the project): pytest runs it through unittest, where pytest-asyncio's markers do
+    nothing, so it never gets one."""
+
+    cls: ClassRef
+    base: str  # ``unittest.TestCase``, ``tornado.testing.AsyncTestCase``, ...
+    hook: bool  # ``setUp``, ``tearDown``, ...: unittest calls it without awaiting
+    swap: bool  # a test of a direct ``unittest.TestCase`` subclass: the class becomes an
+    #             ``IsolatedAsyncioTestCase`` when the test becomes async
+    problem: str  # why the method cannot become async ("" when it can)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,11 +195,17 @@ class Planner:
         self._pytestmark: dict[int, bool] = {}
         #: converted public methods of classes with bases outside the project
         self._external: dict[ClassRef, tuple[str, list[FuncRef]]] = {}
+        self._testcases: dict[FuncRef, TestCaseMethod | None] = {}
+        #: unittest.TestCase classes that become IsolatedAsyncioTestCase in this migration
+        self._isolated: dict[ClassRef, None] = {}
 
     # -- entry point ------------------------------------------------------------------------
     def run(self, selected: Iterable[FuncRef], *, callbacks: bool = True) -> EditPlan:
         """The edit plan for ``selected``; ``callbacks=False`` skips the (whole-project)
         search for converted functions passed as values, for quick what-if runs."""
+        # tests that make their class an IsolatedAsyncioTestCase first: the class's other
+        # tests (and its subclasses') are then awaited by unittest too
+        selected = sorted(selected, key=lambda r: not self._swaps(r))
         for ref in selected:
             if ref.fn.is_async:
                 self.fix.setdefault(ref)
@@ -173,6 +224,11 @@ class Planner:
             self._fix_body(fn)
         if callbacks:
             self._passed_as_value()
+            for item in unresolved_calls(self.project, self.convert, self.read_source):
+                key = (item.path, item.line, item.message)
+                if key not in self._seen_review:
+                    self._seen_review.add(key)
+                    self.plan.review.append(item)
         self._emit()
         return self.plan
 
@@ -234,6 +290,9 @@ class Planner:
         if ref in self.convert or ref.fn.is_async:
             return
         self.convert[ref] = why
+        testcase = self.testcase(ref)
+        if testcase is not None and testcase.swap:
+            self._isolated.setdefault(testcase.cls)
         self._queue.append(ref)
         module, fn = ref.module, ref.fn
         # every definition under the same name: ``@overload`` stubs, ``if``/``else`` defs
@@ -265,6 +324,9 @@ class Planner:
                             f"overridden by `{ref.label}` but stays sync: {blocker}")  # fmt: skip
                 continue
             self._convert(other, f"overrides or is overridden by {ref.label}")
+        testcase = self.testcase(ref)
+        if testcase is not None and not testcase.hook and fn.name.startswith("test"):
+            return  # a test method overrides nothing of its TestCase
         if not found_in_project_base and not fn.name.startswith("_"):
             external = [x for x in self.resolver.external_bases(cls) if x not in _PLAIN_BASES]
             if external:
@@ -352,16 +414,104 @@ class Planner:
         found = b.boundary_kind(module, fn.index, self.resolver, self.config, tests=False)
         if found:
             return found[1]
-        if b.is_test_function(module, fn.index):
-            ci = b.owner_class(module, fn.index)
-            if ci >= 0:
-                bases = [
-                    *self.resolver.external_bases(ClassRef(module, ci)),
-                    *module.facts.classes[ci].bases,
-                ]
-                if any(x.endswith("TestCase") and "Async" not in x for x in bases):
-                    return "a unittest.TestCase test"
+        testcase = self.testcase(fn)
+        if testcase is not None:
+            # unittest calls it: a sync test or hook that uses converted code bridges, except
+            # a test of an IsolatedAsyncioTestCase, which unittest awaits when it is async
+            if testcase.hook:
+                return f"`{fn.fn.name}` of a `{testcase.base}`"
+            if fn.fn.name.startswith("test") and not self.awaited_by_unittest(testcase):
+                return f"a `{testcase.base}` test"
         return None
+
+    def _swaps(self, fn: FuncRef) -> bool:
+        found = self.testcase(fn)
+        return found is not None and found.swap and not fn.fn.is_async
+
+    def awaited_by_unittest(self, testcase: TestCaseMethod) -> bool:
+        """Is the test case an IsolatedAsyncioTestCase, or one after this migration?"""
+        if testcase.base == ISOLATED_TESTCASE:
+            return True
+        return any(c in self._isolated for c in self.resolver.mro(testcase.cls))
+
+    def testcase(self, fn: FuncRef) -> TestCaseMethod | None:
+        """What unittest makes of ``fn`` when it is a method of a unittest-style test case."""
+        if fn in self._testcases:
+            return self._testcases[fn]
+        found: TestCaseMethod | None = None
+        f = fn.fn
+        if f.class_index >= 0 and f.parent < 0:
+            bases = testcase_bases(self.resolver, fn.module, f.class_index)
+            if bases:
+                found = self._testcase_method(fn, bases)
+        self._testcases[fn] = found
+        return found
+
+    def _testcase_method(self, fn: FuncRef, bases: list[str]) -> TestCaseMethod:
+        module, f = fn.module, fn.fn
+        cls = ClassRef(module, f.class_index)
+        base = ISOLATED_TESTCASE if ISOLATED_TESTCASE in bases else bases[0]
+        if f.name in _UNITTEST_HOOKS:
+            problem = (
+                f"it is `{f.name}` of a `{base}`, which unittest calls without awaiting it"
+                + (" (use `asyncSetUp` / `asyncTearDown`)" if base == ISOLATED_TESTCASE else "")
+            )
+            return TestCaseMethod(cls, base, True, False, problem)
+        if not f.name.startswith("test") or base == ISOLATED_TESTCASE:
+            return TestCaseMethod(cls, base, False, False, "")  # a helper, or awaited by unittest
+        why = (
+            f"it is a test method of `{cls.name}`, a `{base}`: pytest-asyncio does not run "
+            "TestCase methods, so an `async def` test would pass without running"
+        )
+        owner = next((c for c in self.resolver.mro(cls) if self._derives_from_testcase(c)), cls)
+        if bases != [UNITTEST_TESTCASE]:
+            how = f"make it async with `{base}`'s own async test support by hand"
+        elif owner != cls:
+            how = (
+                f"it derives from `unittest.TestCase` through `{owner.name}`: derive "
+                f"`{owner.name}` from `unittest.IsolatedAsyncioTestCase` by hand"
+            )
+        elif not self._written_testcase_base(cls):
+            how = (
+                "its `unittest.TestCase` base is not written `unittest.TestCase` or "
+                "`TestCase`: make it `unittest.IsolatedAsyncioTestCase` by hand"
+            )
+        elif (self.config.target_version or (3, 8)) < (3, 8):
+            how = "`unittest.IsolatedAsyncioTestCase` needs Python 3.8 (the target version)"
+        else:
+            return TestCaseMethod(cls, base, False, True, "")
+        return TestCaseMethod(cls, base, False, False, f"{why}; {how}")
+
+    def _derives_from_testcase(self, cls: ClassRef) -> bool:
+        """Is ``unittest.TestCase`` among the class's own bases (however it is written)?"""
+        return any(
+            self.resolver.resolve_name(cls.module, -1, base)
+            in ("unittest.TestCase", "unittest.case.TestCase")
+            for base in cls.module.facts.classes[cls.index].bases
+        )
+
+    def _written_testcase_base(self, cls: ClassRef) -> bool:
+        """Is the class's ``unittest.TestCase`` base written
+        ``<unittest module alias>.TestCase`` or ``TestCase`` (imported from unittest), the
+        two forms :mod:`~awaitify.migrate.edits.testcase` rewrites?"""
+        facts = cls.module.facts.classes[cls.index]
+        tree = self._tree(cls.module)
+        if tree is None:
+            return False
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and node.lineno == facts.line:
+                shaped = [
+                    x
+                    for x in node.bases
+                    if (isinstance(x, ast.Name) and x.id == "TestCase")
+                    or (
+                        isinstance(x, ast.Attribute)
+                        and x.attr == "TestCase"
+                        and isinstance(x.value, ast.Name)
+                    )
+                ]
+                return node.name == facts.name and len(shaped) == 1
+        return False
 
     def unconvertible(self, fn: FuncRef) -> str | None:
         f = fn.fn
@@ -369,6 +519,13 @@ class Planner:
             return "it is a dunder method"
         if f.flags & FN_PROPERTY:
             return "it is a property"
+        testcase = self.testcase(fn)
+        if (
+            testcase is not None
+            and testcase.problem
+            and (testcase.hook or not self.awaited_by_unittest(testcase))
+        ):
+            return testcase.problem
         if f.flags & FN_GENERATOR and not b.is_pytest_fixture(fn.module, fn.index):
             return "it is a generator"
         cached = next((d for d in f.decorators if d in _SYNC_ONLY_DECORATORS), None)
@@ -409,6 +566,14 @@ class Planner:
                 if target.fn.is_async:
                     continue
                 if target in self.colors.blocking or target in self.colors.bridging:
+                    loop_api = self.needs_running_loop(target)
+                    if loop_api:
+                        self.review(module, call[C_LINE], f"`{target.label}` is not moved to a "
+                                    "thread: it needs the running event loop, which a worker "
+                                    f"thread does not have (it calls `{loop_api}`); its blocking "
+                                    "work stays on the loop: make it async by hand")  # fmt: skip
+                        self.plan.on_loop.append((module.path, fn.label, target.label))
+                        continue
                     self._edit(module, site.row, OFFLOAD, target.label)
             elif site.kind == KIND_BLOCKING:
                 twin = ASYNC_TWINS.get(site.api)
@@ -418,6 +583,30 @@ class Planner:
                     self._edit(module, site.row, OFFLOAD, site.api)
             elif site.kind == KIND_BRIDGE:
                 self._unbridge(fn, site)
+
+    def needs_running_loop(self, fn: FuncRef) -> str:
+        """The loop-bound asyncio API ``fn``'s own body calls (``asyncio.get_running_loop``,
+        ``loop.create_future``, ...), "" when none: such a function cannot run in
+        ``asyncio.to_thread``, whose worker thread has no event loop. A function that makes
+        its own loop (``asyncio.new_event_loop()``, ``asyncio.Runner``) is one that runs
+        fine in a thread: the loop calls next to it use (or guard) that loop."""
+        module = fn.module
+        function = method = ""
+        for call in module.facts.calls:
+            if call[C_SCOPE] != fn.index or not call[C_CALLEE]:
+                continue
+            callee = call[C_CALLEE]
+            resolved = self.resolver.resolve_name(module, fn.index, callee)
+            if resolved is not None and not isinstance(resolved, str):
+                continue  # project code: only the function's own body counts
+            name = resolved or callee
+            if name in _OWN_LOOP:
+                return ""
+            if not function and name in _LOOP_FUNCTIONS:
+                function = name
+            if not method and "." in callee and callee.rpartition(".")[2] in _LOOP_METHODS:
+                method = callee.replace("()", "(...)")
+        return function or method
 
     def _unbridge(self, fn: FuncRef, site: Site) -> None:
         module = fn.module
@@ -582,8 +771,11 @@ class Planner:
             module, fn = ref.module, ref.fn
             is_test = b.is_test_function(module, ref.index)
             is_fixture = b.is_pytest_fixture(module, ref.index)
+            testcase = self.testcase(ref)
             marker = ""
-            if is_test and not self.style.auto and not self._marked(ref):
+            if testcase is not None:
+                is_test = is_test or fn.name.startswith("test")
+            elif is_test and not self.style.auto and not self._marked(ref):
                 marker = self.style.marker
             swap = (
                 is_fixture and self.style.marker == "asyncio" and not self.style.auto
@@ -591,10 +783,23 @@ class Planner:
             )  # fmt: skip
             plan.file(module.path, module.abspath).functions.append(
                 FunctionEdit(
-                    ref.index, fn.qualname, fn.line, fn.name, marker, swap, is_test, is_fixture
+                    ref.index,
+                    fn.qualname,
+                    fn.line,
+                    fn.name,
+                    marker,
+                    swap,
+                    is_test,
+                    is_fixture,
+                    needs_isolated=testcase is not None and testcase.cls in self._isolated,
                 )
             )
             plan.converted.append((module.abspath, fn.qualname))
+        for cls in self._isolated:
+            c = cls.module.facts.classes[cls.index]
+            plan.file(cls.module.path, cls.module.abspath).classes.append(
+                ClassEdit(c.line, c.name, c.qualname)
+            )
         for ref in sorted(self.fix, key=_order):
             plan.fixed.append((ref.module.abspath, ref.fn.qualname))
         for (mid, _row), edit in sorted(

@@ -46,6 +46,8 @@ def render_text(result: MigrationResult) -> str:
         head = "awaitify migrate: applied"
     elif result.refused:
         head = "awaitify migrate: refused, nothing written"
+    elif not result.touched:
+        head = "awaitify migrate: nothing to migrate, nothing written"
     else:
         head = "awaitify migrate: dry run, nothing written (--apply writes the changes)"
     lines = ["", head] if parts else [head]

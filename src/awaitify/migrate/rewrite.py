@@ -6,7 +6,8 @@ The file is parsed once. :mod:`awaitify.migrate.locate` finds every node the edi
 the tree, in an order where each one's output is what the next expects: generator
 expressions that must await become lists first, then calls are awaited, moved to
 threads, given their async twin, unbridged or bridged, sessions entered with ``async
-with``, and last the functions themselves become ``async def``. Imports go through
+with``, the functions themselves become ``async def``, and last a ``unittest.TestCase``
+whose test became async turns into an ``IsolatedAsyncioTestCase``. Imports go through
 LibCST's shared helpers at the end. Only files with edits are ever parsed here.
 """
 
@@ -24,10 +25,11 @@ from awaitify.migrate.edits.functions import MakeAsync
 from awaitify.migrate.edits.genexp import GenexpToList
 from awaitify.migrate.edits.offload import OffloadToThread
 from awaitify.migrate.edits.sessions import AsyncSessionWith
+from awaitify.migrate.edits.testcase import IsolatedAsyncioBase
 from awaitify.migrate.edits.twins import AsyncTwins
 from awaitify.migrate.edits.unbridge import Unbridge
 from awaitify.migrate.imports import ImportEdits
-from awaitify.migrate.locate import FUNCTION, GENEXP, WITH, Target, locate
+from awaitify.migrate.locate import CLASS, FUNCTION, GENEXP, WITH, Target, locate
 from awaitify.migrate.model import (
     AWAIT,
     BRIDGE,
@@ -50,6 +52,7 @@ PASSES: tuple[tuple[str, type[EditTransformer]], ...] = (
     (BRIDGE, WrapInAsyncioRun),
     (WITH, AsyncSessionWith),
     (FUNCTION, MakeAsync),
+    (CLASS, IsolatedAsyncioBase),
 )
 
 

@@ -174,7 +174,7 @@ def migrate(
         changes.append(
             FileChange(edits.path, edits.abspath, source, done.after, done.counts, done.functions)
         )
-    refused = verify(project, changes, plan.converted)
+    refused = verify(project, changes, plan.converted, plan.on_loop)
     applied = False
     touched = [c for c in changes if c.changed]
     if apply and not refused and touched:

@@ -6,7 +6,9 @@ Three checks, each a reason to refuse (exit 1, nothing written):
 2. re-analysing the project with the rewritten files (their facts are extracted from the
    new bytes in memory; every other file keeps its facts) shows no ASY100-ASY105 defect
    that was not there before — compared per (rule, file, function), so findings that
-   only moved do not count;
+   only moved do not count; an ASY101 the planner left on purpose (a blocking function
+   that needs the running loop, so cannot move to a thread, and is listed for review)
+   does not count either: the call blocked the same loop before, from sync code;
 3. no call to a converted function is left un-awaited in async code, or un-bridged in
    sync code (ASY102 covers a dropped result; this also covers ``x = f()`` and
    ``f().attr``, and a call at import time).
@@ -17,7 +19,7 @@ from __future__ import annotations
 import ast
 import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from awaitify.analysis import apis
 from awaitify.analysis.facts import (
@@ -86,13 +88,21 @@ def rebuilt(project: ProjectView, changes: Sequence[FileChange]) -> ProjectView:
     )
 
 
-def new_defects(before: Sequence[Finding], after: Sequence[Finding]) -> list[str]:
+def new_defects(
+    before: Sequence[Finding],
+    after: Sequence[Finding],
+    on_loop: Collection[tuple[str, str, str]] = (),
+) -> list[str]:
+    """``on_loop``: (path, caller, callee) whose ASY101 the planner accepted."""
+
     def key(f: Finding) -> tuple[str, str, str]:
         return (f.code, f.path, f.symbol)
 
     budget = Counter(key(f) for f in before)
     out = []
     for f in after:
+        if f.code == "ASY101" and f.chain and (f.path, f.symbol, f.chain[0]) in on_loop:
+            continue
         k = key(f)
         if budget[k] > 0:
             budget[k] -= 1
@@ -148,7 +158,10 @@ def _consumed(module: Module, call: CallRow) -> bool:
 
 
 def verify(
-    project: ProjectView, changes: Sequence[FileChange], converted: Sequence[tuple[str, str]]
+    project: ProjectView,
+    changes: Sequence[FileChange],
+    converted: Sequence[tuple[str, str]],
+    on_loop: Collection[tuple[str, str, str]] = (),
 ) -> list[str]:
     """Every reason to refuse this migration (empty: it is safe to write)."""
     problems = parse_problems(changes)
@@ -158,6 +171,6 @@ def verify(
         return []
     texts = {c.abspath: decode(c.after).splitlines() for c in changes if c.changed}
     after = rebuilt(project, changes)
-    problems = new_defects(defects(project), defects(after, texts))
+    problems = new_defects(defects(project), defects(after, texts), set(on_loop))
     problems.extend(unawaited(after, converted))
     return problems

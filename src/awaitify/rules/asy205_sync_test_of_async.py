@@ -2,9 +2,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from awaitify.analysis.bridges import ASY205, BridgeSite, bridge_classes
+from awaitify.analysis.bridges import (
+    ASY205,
+    ISOLATED_TESTCASE,
+    UNITTEST_TESTCASE,
+    BridgeSite,
+    bridge_classes,
+    testcase_bases,
+)
 from awaitify.analysis.facts import C_COL, C_LINE
 from awaitify.analysis.project import ProjectView
+from awaitify.analysis.resolve import Resolver
 from awaitify.model import Category
 from awaitify.rules._support import bridge_hit
 from awaitify.rules.base import Hit, Rule
@@ -29,6 +37,12 @@ class SyncTestOfAsync(Rule):
     `run_until_complete` on a deprecated `event_loop` fixture breaks with newer
     pytest-asyncio. An `async def` test run by pytest-asyncio (or anyio) awaits the code
     under test directly, the way production code calls it.
+
+    A method of a `unittest.TestCase` is different: pytest runs it through unittest, and
+    pytest-asyncio does not run TestCase methods, so an `async def` test method with
+    `@pytest.mark.asyncio` would only create a coroutine nobody awaits, and pass without
+    running. Derive the class from `unittest.IsolatedAsyncioTestCase` instead, which
+    awaits its `async def` tests itself (no marker).
 
     ## Example
     ```python
@@ -56,8 +70,11 @@ class SyncTestOfAsync(Rule):
     ## Fix
     `awaitify migrate` makes the test `async def`, replaces the bridge with `await`, and
     adds `@pytest.mark.asyncio` (nothing under `asyncio_mode = "auto"`, `@pytest.mark.anyio`
-    with `pytest-marker = "anyio"`). Unsafe: fixtures the test uses may need to become
-    async too.
+    with `pytest-marker = "anyio"`). A method of a class that derives directly from
+    `unittest.TestCase` gets no marker: the class becomes a
+    `unittest.IsolatedAsyncioTestCase`; a method of any other TestCase subclass (a
+    framework's, or one that derives from `unittest.TestCase` through a project class) is
+    left for review. Unsafe: fixtures the test uses may need to become async too.
 
     ## Options
     `pytest-marker` (`asyncio` or `anyio`) and `asyncio-mode` decide the marker the fix
@@ -86,12 +103,39 @@ class SyncTestOfAsync(Rule):
             marker = ""
         else:
             marker = "`@pytest.mark.asyncio`"
+        resolver = project.graph.resolver
         for found in first.values():
             if found.where == "fixture":
                 advice = "make it an async fixture and `await` instead"
             else:
-                advice = "make it an `async def` test" + (f" with {marker}" if marker else "")
+                advice = _testcase_advice(resolver, found) or (
+                    "make it an `async def` test" + (f" with {marker}" if marker else "")
+                )
             yield bridge_hit(self, found, advice=advice)
+
+
+def _testcase_advice(resolver: Resolver, found: BridgeSite) -> str:
+    """The advice for a method of a unittest-style class ("" for any other test): pytest
+    runs it through unittest, where a pytest-asyncio marker does nothing."""
+    module = found.site.module
+    fn = module.facts.functions[found.function]
+    if fn.class_index < 0 or fn.parent >= 0:
+        return ""
+    bases = testcase_bases(resolver, module, fn.class_index)
+    if not bases:
+        return ""
+    if ISOLATED_TESTCASE in bases:
+        return "make it an `async def` test (`unittest.IsolatedAsyncioTestCase` awaits it)"
+    if bases == [UNITTEST_TESTCASE]:
+        return (
+            "derive the test case from `unittest.IsolatedAsyncioTestCase` instead of "
+            "`unittest.TestCase` and make it an `async def` test (pytest-asyncio does not "
+            "run `unittest.TestCase` methods)"
+        )
+    return (
+        f"make it async with `{bases[0]}`'s own async test support (pytest-asyncio does "
+        "not run TestCase methods)"
+    )
 
 
 def _position(found: BridgeSite) -> tuple[int, int]:
