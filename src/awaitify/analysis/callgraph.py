@@ -97,7 +97,6 @@ class CallGraph:
         self.sites: dict[tuple[int, int], list[Site]] = {}
         # project callee → list of calling sites
         self.callers: dict[FuncRef, list[Site]] = {}
-        self._site_by_row: dict[tuple[int, int], Site] = {}
         # ``sites`` without the calls made inside lambdas: what the body runs when called
         self._body: dict[tuple[int, int], list[Site]] = {}
         self._blocking: dict[int, list[Site]] = {}  # module id -> its blocking call sites
@@ -210,7 +209,6 @@ class CallGraph:
             calls = module.facts.calls
             for row, kind, target, api in rows:
                 site = Site(module, row, kind, target, api)
-                self._site_by_row[(mid, row)] = site
                 if kind == KIND_BLOCKING:
                     self._blocking.setdefault(mid, []).append(site)
                 if kind in (KIND_BLOCKING, KIND_BRIDGE):
@@ -346,6 +344,12 @@ class CallGraph:
     def site(self, module: Module, row: int) -> Site | None:
         """The classified site of a call row; None for calls of ``KIND_OTHER``."""
         return self._site_by_row.get((id(module), row))
+
+    @cached_property
+    def _site_by_row(self) -> dict[tuple[int, int], Site]:
+        return {
+            (id(site.module), site.row): site for sites in self.sites.values() for site in sites
+        }
 
     def body_sites(self, fn: FuncRef) -> Sequence[Site]:
         """Calls the function's own body makes when it runs (not those in lambdas)."""
