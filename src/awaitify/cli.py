@@ -82,14 +82,7 @@ def _output(p: argparse.ArgumentParser, formats: Sequence[str], default: str = "
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="awaitify",
-        description="Take a codebase caught between sync and async all the way to async, safely.",
-    )
-    parser.add_argument("--version", action="version", version=f"awaitify {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
+def _scan_command(sub: Any) -> None:
     p = sub.add_parser("scan", help="inventory and findings")
     _paths(p)
     _output(p, SCAN_FORMATS)
@@ -97,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ignore", metavar="CODES", help="comma-separated codes or prefixes")
     p.add_argument("--record", action="store_true", help="store this run's summary for `history`")
 
+
+def _check_command(sub: Any) -> None:
     p = sub.add_parser("check", help="CI gate: exit 1 on new findings")
     _paths(p)
     _output(p, ("text", "json", "sarif", "github"))
@@ -111,15 +106,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="also fail when async adoption went down against the baseline",
     )
 
+
+def _syntax_command(sub: Any) -> None:
     p = sub.add_parser("syntax", help="Phase 1: every file that does not parse")
     _paths(p)
     _output(p, ("text", "json", "markdown"))
     p.add_argument("--blame", action="store_true", help="find the commit that broke each file")
 
+
+def _plan_command(sub: Any) -> None:
     p = sub.add_parser("plan", help="ordered migration plan from the call graph")
     _paths(p)
     _output(p, ("text", "markdown", "json"))
 
+
+def _migrate_command(sub: Any) -> None:
     p = sub.add_parser("migrate", help="convert code to async (dry run unless --apply)")
     p.add_argument("selectors", nargs="*", metavar="SELECTOR")
     p.add_argument("--layer", metavar="LAYER", help="every finding of a layer, e.g. repository")
@@ -141,10 +142,14 @@ def build_parser() -> argparse.ArgumentParser:
         "the nearest pyproject.toml with [tool.awaitify], else the current directory)",
     )
 
+
+def _rules_command(sub: Any) -> None:
     p = sub.add_parser("rules", help="list the rules, or explain one")
     p.add_argument("code", nargs="?", metavar="CODE")
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
 
+
+def _history_command(sub: Any) -> None:
     p = sub.add_parser("history", help="metrics per recorded run or per git commit")
     p.add_argument("paths", nargs="*", default=["."], metavar="PATHS")
     p.add_argument("--git", metavar="REV-RANGE", help="one row per commit of `git rev-list RANGE`")
@@ -155,11 +160,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", "-j", type=int, metavar="N")
     p.add_argument("--target-version", metavar="PY3X")
     p.add_argument("--no-progress", action="store_true")
+
+
+_COMMANDS = {
+    "scan": _scan_command,
+    "check": _check_command,
+    "syntax": _syntax_command,
+    "plan": _plan_command,
+    "migrate": _migrate_command,
+    "rules": _rules_command,
+    "history": _history_command,
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with a ``command``, only that command's (argparse costs milliseconds
+    per option, and a run needs one command)."""
+    parser = _Parser(
+        prog="awaitify",
+        description="Take a codebase caught between sync and async all the way to async, safely.",
+    )
+    parser.add_argument("--version", action="version", version=f"awaitify {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, add in _COMMANDS.items():
+        if command is None or name == command:
+            add(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else list(argv)
+    command = words[0] if words and words[0] in _COMMANDS else None
+    parser = build_parser(command)
     try:
         args = parser.parse_args(argv)
         if not args.command:
