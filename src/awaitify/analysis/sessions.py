@@ -121,19 +121,38 @@ def session_producers(project: ProjectView) -> frozenset[str]:
     """Last name segments of everything whose call can produce a sync session: the
     ``Session`` class, variables and attributes assigned from ``sessionmaker(...)`` /
     ``scoped_session(...)``, functions annotated ``-> Session``, and ``.begin()``. A cheap
-    filter before the exact type query, which is far more expensive."""
+    filter before the exact type query, which is far more expensive.
+
+    The filter never drops a real use: ASY204 re-checks only the modules an edit can reach
+    (it follows imports), so what it reports in a module must not depend on names that
+    other modules happen to define. Hence names bound to a producer under another name
+    (``Maker = SessionLocal``, ``from .db import SessionLocal as Maker``) are in it too."""
     names = set(_SESSION_CLASSES) | {"begin"}
+    renames: list[tuple[str, str]] = []  # (new name, the name it is bound to)
     for module in project.modules:
         facts = module.facts
         for a in facts.assigns:
             if a.call and a.call.rpartition(".")[2] in _FACTORY_NAMES:
                 names.add(a.target.rpartition(".")[2])
+            elif a.name:
+                renames.append((a.target.rpartition(".")[2], a.name.rpartition(".")[2]))
         for fn in facts.functions:
             if fn.returns and fn.returns.rpartition(".")[2] in _SESSION_CLASSES:
                 names.add(fn.name)
         for cls in facts.classes:
             if any(b.rpartition(".")[2] in _SESSION_CLASSES for b in cls.bases):
                 names.add(cls.name)
+        for imp in facts.imports:
+            original = imp.target.rpartition(".")[2]
+            if imp.local != original:
+                renames.append((imp.local, original))
+    grew = True
+    while grew:  # a rename of a rename
+        grew = False
+        for new, old in renames:
+            if old in names and new not in names:
+                names.add(new)
+                grew = True
     return frozenset(names)
 
 
@@ -318,7 +337,7 @@ def _candidates(project: ProjectView, producers: frozenset[str]) -> dict[Module,
     graph = project.graph
     prefix = apis.SYNC_SESSION + "."
     found: dict[Module, set[int]] = {}
-    for module in project.modules:
+    for module in project.checked_modules:
         facts = module.facts
         if module.layer == "migration" or not facts.async_functions:
             continue

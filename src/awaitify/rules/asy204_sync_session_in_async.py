@@ -74,6 +74,7 @@ class SyncSessionInAsync(Rule):
     category = Category.STANDARDIZE
     message = "{what} inside `async def {func}`: use an `AsyncSession` with `async with`{twin}"
     fix_safety = "unsafe"
+    follows_imports = True
 
     def check(self, project: ProjectView) -> Iterator[Hit]:
         twins = dict(project.config.session_factories)
