@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import marshal
 from collections.abc import Iterator, Sequence
-from functools import cached_property
+from functools import cached_property, partial
 from typing import NamedTuple
 
 from awaitify.analysis import apis
@@ -77,6 +77,11 @@ class Site(NamedTuple):
     @property
     def scope(self) -> int:
         return self.module.facts.calls[self.row][C_SCOPE]
+
+
+#: ``Site(...)`` without the Python-level ``__new__`` a NamedTuple has: a run builds one per
+#: classified call, tens of thousands
+_new_site = partial(tuple.__new__, Site)
 
 
 class CallGraph:
@@ -208,7 +213,7 @@ class CallGraph:
             mid = id(module)
             calls = module.facts.calls
             for row, kind, target, api in rows:
-                site = Site(module, row, kind, target, api)
+                site = _new_site((module, row, kind, target, api))
                 if kind == KIND_BLOCKING:
                     self._blocking.setdefault(mid, []).append(site)
                 if kind in (KIND_BLOCKING, KIND_BRIDGE):

@@ -128,14 +128,16 @@ def session_producers(project: ProjectView) -> frozenset[str]:
     other modules happen to define. Hence names bound to a producer under another name
     (``Maker = SessionLocal``, ``from .db import SessionLocal as Maker``) are in it too."""
     names = set(_SESSION_CLASSES) | {"begin"}
-    renames: list[tuple[str, str]] = []  # (new name, the name it is bound to)
+    renamed: dict[str, list[str]] = {}  # a name -> the names it is also bound to
     for module in project.modules:
         facts = module.facts
         for a in facts.assigns:
             if a.call and a.call.rpartition(".")[2] in _FACTORY_NAMES:
                 names.add(a.target.rpartition(".")[2])
             elif a.name:
-                renames.append((a.target.rpartition(".")[2], a.name.rpartition(".")[2]))
+                renamed.setdefault(a.name.rpartition(".")[2], []).append(
+                    a.target.rpartition(".")[2]
+                )
         for fn in facts.functions:
             if fn.returns and fn.returns.rpartition(".")[2] in _SESSION_CLASSES:
                 names.add(fn.name)
@@ -145,14 +147,13 @@ def session_producers(project: ProjectView) -> frozenset[str]:
         for imp in facts.imports:
             original = imp.target.rpartition(".")[2]
             if imp.local != original:
-                renames.append((imp.local, original))
-    grew = True
-    while grew:  # a rename of a rename
-        grew = False
-        for new, old in renames:
-            if old in names and new not in names:
+                renamed.setdefault(original, []).append(imp.local)
+    queue = list(names)
+    while queue:  # renames of renames
+        for new in renamed.get(queue.pop(), ()):
+            if new not in names:
                 names.add(new)
-                grew = True
+                queue.append(new)
     return frozenset(names)
 
 
