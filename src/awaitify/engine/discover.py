@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from awaitify.config import Config
 from awaitify.errors import UsageError
@@ -45,8 +45,9 @@ ABSENT = (-1, -1)
 RACY_NS = 3_000_000_000
 
 
-@dataclass(frozen=True, slots=True)
-class SourceFile:
+class SourceFile(NamedTuple):
+    """One file to analyse (a NamedTuple: a run makes one per file)."""
+
     abspath: str
     display: str  # relative to the current directory when under it, "/"-separated
 

@@ -15,9 +15,8 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from awaitify import __version__
 from awaitify.analysis.facts import (
@@ -43,9 +42,8 @@ _POOL_THRESHOLD = 48
 Progress = Callable[[int], None]
 
 
-@dataclass(frozen=True, slots=True)
-class Analysed:
-    """One file after the per-file phase."""
+class Analysed(NamedTuple):
+    """One file after the per-file phase (a NamedTuple: a run makes one per file)."""
 
     source: SourceFile
     digest: bytes  # hash of the file's bytes (b"" when unreadable)
