@@ -67,11 +67,14 @@ def _model_shape() -> str:
 
     from awaitify import model
 
-    return ";".join(
-        f"{name}({','.join(f.name for f in dataclasses.fields(value))})"
-        for name, value in sorted(vars(model).items())
-        if isinstance(value, type) and dataclasses.is_dataclass(value)
-    )
+    def field_names(cls: type) -> tuple[str, ...] | None:
+        if dataclasses.is_dataclass(cls):
+            return tuple(f.name for f in dataclasses.fields(cls))
+        names = getattr(cls, "_fields", None)  # a NamedTuple
+        return tuple(names) if isinstance(names, tuple) else None
+
+    shapes = ((name, field_names(value)) for name, value in sorted(vars(model).items()))
+    return ";".join(f"{name}({','.join(names)})" for name, names in shapes if names is not None)
 
 
 def _result_key(config: Config, cwd: str, entries: Sequence[tuple[str, bytes]]) -> bytes:
@@ -407,7 +410,7 @@ def _unchanged_facts_result(
     abspath_of = {display: path for path, display in pairs}
     root = str(config.root)
     files = tuple(
-        replace(row, lines=lines[row.path]) if row.path in lines else row for row in last.files
+        row._replace(lines=lines[row.path]) if row.path in lines else row for row in last.files
     )
     findings = tuple(
         replace(
