@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from awaitify.analysis import apis
-from awaitify.analysis.facts import C_ARGS, C_CALLEE, C_LINE, Assign, Function
+from awaitify.analysis.facts import C_ARGS, C_CALLEE, C_LINE, FN_PROPERTY, Assign, Function
 from awaitify.analysis.project import Module, ProjectView
 
 
@@ -295,6 +295,10 @@ class Resolver:
                 if t is not None:
                     found = t
                     break
+        if found is None:  # ``@property def server(self) -> Server``
+            getter = self.find_method(cls, attr)
+            if getter is not None and getter.fn.flags & FN_PROPERTY and getter.fn.returns:
+                found = self.type_of_annotation(getter.module, getter.fn.returns)
         cache[key] = found
         return found
 
