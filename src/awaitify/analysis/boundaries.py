@@ -23,8 +23,7 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-
-import pathspec
+from typing import Any
 
 from awaitify.analysis.facts import (
     C_ARGS,
@@ -38,6 +37,7 @@ from awaitify.analysis.facts import (
 from awaitify.analysis.project import Module
 from awaitify.analysis.resolve import ClassRef, FuncRef, Resolver
 from awaitify.config import Config
+from awaitify.engine.discover import gitignore_spec
 
 # -- kinds returned by :func:`boundary_kind` ----------------------------------------------
 CELERY_TASK = "celery-task"
@@ -565,8 +565,8 @@ def is_route_handler(module: Module, fn_index: int, resolver: Resolver) -> str |
 
 # -- hooks, exclusions, combined ------------------------------------------------------------
 @lru_cache(maxsize=64)
-def _exclude_spec(globs: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
-    return pathspec.GitIgnoreSpec.from_lines(globs)
+def _exclude_spec(globs: tuple[str, ...]) -> Any:
+    return gitignore_spec(globs)
 
 
 def is_excluded(module: Module, config: Config) -> bool:

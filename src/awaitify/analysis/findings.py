@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-import pathspec
-
 from awaitify.analysis.layers import priority_of
 from awaitify.analysis.project import Module, ProjectView
 from awaitify.config import Config
+from awaitify.engine.discover import gitignore_spec
 from awaitify.hashing import blake2b
 from awaitify.model import Finding
 from awaitify.rules.base import Hit, Rule
@@ -29,8 +28,7 @@ class Suppressions:
 
     def __init__(self, config: Config) -> None:
         self.per_file = [
-            (pathspec.GitIgnoreSpec.from_lines([glob]), codes)
-            for glob, codes in config.per_file_ignores
+            (gitignore_spec([glob]), codes) for glob, codes in config.per_file_ignores
         ]
         self._cache: dict[str, dict[int, tuple[str, ...] | None]] = {}
 

@@ -6,9 +6,8 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-import pathspec
-
 from awaitify.config import Config
+from awaitify.engine.discover import gitignore_spec
 from awaitify.model import Category, Priority
 
 _TEST_FILE = re.compile(r"^(test_.*|.*_test|conftest)\.pyi?$")
@@ -87,7 +86,7 @@ class LayerMap:
     def __init__(self, config: Config) -> None:
         self.root = str(config.root)
         self.overrides = [
-            (layer, pathspec.GitIgnoreSpec.from_lines(globs)) for layer, globs in config.layers
+            (layer, gitignore_spec(globs)) for layer, globs in config.layers
         ]
 
     def layer_of(self, relpath: str) -> str:
