@@ -129,7 +129,7 @@ def session_producers(project: ProjectView) -> frozenset[str]:
     (``Maker = SessionLocal``, ``from .db import SessionLocal as Maker``) are in it too."""
     names = set(_SESSION_CLASSES) | {"begin"}
     renamed: dict[str, list[str]] = {}  # a name -> the names it is also bound to
-    for module in project.modules:
+    for module in _imported_closure(project):
         facts = module.facts
         for a in facts.assigns:
             if a.call and a.call.rpartition(".")[2] in _FACTORY_NAMES:
@@ -155,6 +155,24 @@ def session_producers(project: ProjectView) -> frozenset[str]:
                 names.add(new)
                 queue.append(new)
     return frozenset(names)
+
+
+def _imported_closure(project: ProjectView) -> list[Module]:
+    """The modules ASY204 checks and every module they import, directly or not: where
+    anything their sessions come from is defined (all modules when every one is checked)."""
+    if project.focus is None:
+        return project.modules
+    imported = project.graph.imported
+    out = list(project.checked_modules)
+    seen = {id(m) for m in out}
+    queue = list(out)
+    while queue:
+        for dep in imported[queue.pop().path]:
+            if id(dep) not in seen:
+                seen.add(id(dep))
+                out.append(dep)
+                queue.append(dep)
+    return out
 
 
 @dataclass
