@@ -8,7 +8,6 @@ in Markdown, HTML, SARIF and GitHub commands, a trend and a configuration summar
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 
 from awaitify.model import (
     Category,
@@ -346,8 +345,7 @@ CONFIG = (
 
 
 def _older(async_functions: int, broken: int, findings: int) -> Summary:
-    return replace(
-        SUMMARY,
+    return SUMMARY._replace(
         async_functions=async_functions,
         sync_functions=SUMMARY.sync_functions + (SUMMARY.async_functions - async_functions),
         files_with_syntax_errors=broken,

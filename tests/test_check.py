@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -391,7 +390,7 @@ def test_count_aware_matching_and_line_independence() -> None:
     a2 = _f("ASY100", Category.DEFECT, Priority.HIGH, line=9, fp="x")
     base = bl.from_findings([a1, a2], "/p", "/p", None)
     assert [e.count for e in base.entries] == [2]
-    moved = [replace(a1, line=50), replace(a2, line=90), replace(a2, line=95)]
+    moved = [a1._replace(line=50), a2._replace(line=90), a2._replace(line=95)]
     cmp = bl.compare(base, moved, "/p", "/p")
     assert len(cmp.matched) == 2 and len(cmp.unmatched) == 1 and cmp.stale == ()
     cmp = bl.compare(base, [a1], "/p", "/p")

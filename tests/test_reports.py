@@ -19,7 +19,6 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -127,7 +126,7 @@ def test_synthetic_golden(fmt: str, fixed_rules: None) -> None:
 
 @pytest.mark.parametrize("fmt", sorted(WRITERS))
 def test_example_golden(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    result = replace(example_result(), root=EXAMPLE_ROOT)
+    result = example_result()._replace(root=EXAMPLE_ROOT)
     # the findings come from the real rules (the scan above); the rule docs the writers
     # quote come from the fixed catalogue, so editing a rule's prose does not churn these
     rules = fake_rules()
@@ -297,11 +296,9 @@ def test_guide_checklist_has_real_progress(fixed_rules: None) -> None:
 
 def test_checklist_ticks_done_items_and_skips_rules_that_did_not_run(fixed_rules: None) -> None:
     result = make_result()
-    clean = replace(
-        result,
+    clean = result._replace(
         findings=tuple(f for f in result.findings if not f.code.startswith("ASY204")),
-        summary=replace(
-            result.summary,
+        summary=result.summary._replace(
             findings_by_code={
                 k: v for k, v in result.summary.findings_by_code.items() if k != "ASY204"
             },
@@ -310,7 +307,7 @@ def test_checklist_ticks_done_items_and_skips_rules_that_did_not_run(fixed_rules
     items = {i.key: i for i in checklist(clean)}
     assert items["sessions"].complete and items["sessions"].left == 0
     assert not items["syntax"].complete
-    ignored = replace(clean, config_summary=(("select", "all rules"), ("ignore", "ASY204")))
+    ignored = clean._replace(config_summary=(("select", "all rules"), ("ignore", "ASY204")))
     assert "sessions" not in {i.key for i in checklist(ignored)}
 
 
@@ -321,7 +318,7 @@ def test_guide_next_steps_use_the_plan_when_there_is_one(fixed_rules: None) -> N
         PlanStep(1, "repository", "Convert CustomerRepository to async", (), 3,
                  "awaitify migrate app/repositories/customer_repository.py::CustomerRepository"),
     )  # fmt: skip
-    guide = render("markdown", replace(make_result(), plan=plan))
+    guide = render("markdown", make_result()._replace(plan=plan))
     steps = guide[guide.index("## 6. Next steps") : guide.index("## 7.")]
     assert steps.index("Convert CustomerRepository") < steps.index("Convert BillingService")
     assert "blast radius 3" in steps
@@ -349,7 +346,7 @@ def test_trend_from_history_runs(fixed_rules: None) -> None:
     from awaitify.report.metrics import with_trend
 
     result = make_result(trend=False)
-    older = replace(result.summary, async_functions=4, findings_by_code={"ASY100": 9})
+    older = result.summary._replace(async_functions=4, findings_by_code={"ASY100": 9})
     runs = [Run("c" * 40, "2024-03-01T09:00:00+00:00", "Earlier", older)]
     trended = with_trend(result, runs)
     assert [p.label for p in trended.trend] == ["cccccccc"]
@@ -365,7 +362,7 @@ def test_guide_folds_and_truncates_long_lists(fixed_rules: None) -> None:
                 f"app/repositories/r{i:03d}.py", 10, 4, 10, 20, f"R{i}.get", "blocking", layer="repository")
         for i in range(markdown.LIST_LIMIT + 5)
     )  # fmt: skip
-    guide = render("markdown", replace(base, findings=many))
+    guide = render("markdown", base._replace(findings=many))
     assert "<details>" in guide
     assert "- … and 5 more (every finding is in `awaitify scan --format json`)" in guide
 
@@ -506,7 +503,7 @@ def test_catalogue_falls_back_to_findings_for_unknown_codes(fixed_rules: None) -
     )
     catalogue = rule_catalogue([odd])
     assert catalogue["ASY999"].name == "future-rule"
-    doc = sarif.document(replace(make_result(), findings=(odd,)))
+    doc = sarif.document(make_result()._replace(findings=(odd,)))
     assert sarif_errors(doc) == []
 
 

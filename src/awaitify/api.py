@@ -12,7 +12,7 @@ import os
 import pickle
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -61,20 +61,15 @@ def resolve_config(paths: Sequence[str | Path], config: Config | None = None) ->
 
 @lru_cache(maxsize=1)
 def _model_shape() -> str:
-    """Every model class with its fields: a stored result is only read back by the same
-    shape (results are rebuilt by constructor calls, see :func:`_dump_result`)."""
-    import dataclasses
-
+    """Every model record with its fields: a stored result is only read back by the same
+    shape (records are rebuilt from their values, see :func:`_dump_result`)."""
     from awaitify import model
 
-    def field_names(cls: type) -> tuple[str, ...] | None:
-        if dataclasses.is_dataclass(cls):
-            return tuple(f.name for f in dataclasses.fields(cls))
-        names = getattr(cls, "_fields", None)  # a NamedTuple
-        return tuple(names) if isinstance(names, tuple) else None
-
-    shapes = ((name, field_names(value)) for name, value in sorted(vars(model).items()))
-    return ";".join(f"{name}({','.join(names)})" for name, names in shapes if names is not None)
+    return ";".join(
+        f"{name}({','.join(value._fields)})"
+        for name, value in sorted(vars(model).items())
+        if isinstance(value, type) and issubclass(value, tuple) and hasattr(value, "_fields")
+    )
 
 
 def _result_key(config: Config, cwd: str, entries: Sequence[tuple[str, bytes]]) -> bytes:
@@ -297,8 +292,8 @@ def _scan(
                     stats = snap.stats() if snap is not None else stats
                     stats.update(fresh)
                     save_snapshot(cache, skey, pairs, stats, seen, started - RACY_NS)
-                return replace(
-                    cached, notes=(*seen.problems, *options.extra_notes, *cache.warnings)
+                return cached._replace(
+                    notes=(*seen.problems, *options.extra_notes, *cache.warnings)
                 )
             previous = _previous(config, cwd, cache, pairs, known_before)
             patched = _unchanged_facts_result(config, cache, pairs, digests, fresh, previous)
@@ -308,8 +303,8 @@ def _scan(
                 cache.put_result(_result_key(config, cwd, entries), _dump_result(patched))
                 save_snapshot(cache, skey, pairs, stats, seen, started - RACY_NS)
                 cache.put_stats((path, *st) for path, st in fresh.items())
-                return replace(
-                    patched, notes=(*seen.problems, *options.extra_notes, *cache.warnings)
+                return patched._replace(
+                    notes=(*seen.problems, *options.extra_notes, *cache.warnings)
                 )
     if snap is not None:
         files = snap.files()
@@ -340,7 +335,7 @@ def _scan(
     cache.put_result(_result_key(config, cwd, entries), _dump_result(result))
     save_snapshot(cache, skey, pairs, stats_out, seen, started - RACY_NS)
     cache.flush()  # the facts written during the project phase: their warnings, if any
-    return replace(result, notes=(*notes, *cache.warnings))
+    return result._replace(notes=(*notes, *cache.warnings))
 
 
 def _previous(
@@ -413,8 +408,7 @@ def _unchanged_facts_result(
         row._replace(lines=lines[row.path]) if row.path in lines else row for row in last.files
     )
     findings = tuple(
-        replace(
-            f,
+        f._replace(
             fingerprint=fingerprint(
                 f.code,
                 os.path.relpath(abspath_of[f.path], root).replace(os.sep, "/"),
@@ -426,8 +420,8 @@ def _unchanged_facts_result(
         else f
         for f in last.findings
     )
-    summary = replace(last.summary, lines=sum(row.lines for row in files))
-    return replace(last, files=files, findings=findings, summary=summary)
+    summary = last.summary._replace(lines=sum(row.lines for row in files))
+    return last._replace(files=files, findings=findings, summary=summary)
 
 
 def _stat_and_hash(path: str) -> tuple[int, int, int, bytes] | None:
@@ -442,30 +436,25 @@ def _stat_and_hash(path: str) -> tuple[int, int, int, bytes] | None:
 
 
 def _dump_result(result: Result) -> bytes:
-    """Pickle with every model dataclass reduced to a constructor call: loading then runs
-    ``FileRow(*fields)`` in C-driven pickle code instead of the generic slots ``__setstate__``,
-    which is most of what a warm run would otherwise spend on thousands of rows."""
+    """Pickle with every model record reduced to ``tuple.__new__(cls, values)``: loading then
+    builds each record in C, where a NamedTuple's own ``__new__`` is a Python call per row
+    (thousands of rows on every warm run)."""
     import copyreg
-    import dataclasses
     import io
 
     from awaitify import model
 
-    def reducer(obj: Any) -> tuple[Any, tuple[Any, ...]]:
-        return type(obj), tuple(getattr(obj, f.name) for f in dataclasses.fields(obj))
+    def reducer(obj: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
+        return tuple.__new__, (type(obj), tuple(obj))
 
     table = dict(copyreg.dispatch_table)
     for value in vars(model).values():
-        if (
-            isinstance(value, type)
-            and dataclasses.is_dataclass(value)
-            and all(f.init for f in dataclasses.fields(value))
-        ):
+        if isinstance(value, type) and issubclass(value, tuple) and hasattr(value, "_fields"):
             table[value] = reducer
     buf = io.BytesIO()
     pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = table
-    pickler.dump(replace(result, notes=()))
+    pickler.dump(result._replace(notes=()))
     return buf.getvalue()
 
 

@@ -1,13 +1,14 @@
 """The results awaitify hands to its writers: findings, per-file rows, the summary.
 
 Writers see only these objects, never a syntax tree. Everything here is immutable and
-ordered deterministically, so the same input gives byte-identical reports.
+ordered deterministically, so the same input gives byte-identical reports. The records are
+NamedTuples (``result._replace(...)`` makes a changed copy): a run builds one per file and
+per finding, and every warm run unpickles them, where tuples cost a fraction of a class.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 
@@ -28,8 +29,7 @@ class Priority(str, enum.Enum):
         return {"high": 0, "medium": 1, "low": 2}[self.value]
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     code: str
     name: str
     category: Category
@@ -67,8 +67,7 @@ class Finding:
         }
 
 
-@dataclass(frozen=True)
-class SyntaxErrorInfo:
+class SyntaxErrorInfo(NamedTuple):
     message: str
     line: int
     column: int
@@ -79,9 +78,6 @@ class SyntaxErrorInfo:
 
 
 class FileRow(NamedTuple):
-    """One scanned file. A NamedTuple rather than a dataclass like its neighbours: a run
-    builds (and a warm run unpickles) one per file, and a tuple is several times cheaper."""
-
     path: str
     layer: str
     lines: int
@@ -104,8 +100,7 @@ class FileRow(NamedTuple):
         }
 
 
-@dataclass(frozen=True)
-class LayerStats:
+class LayerStats(NamedTuple):
     files: int = 0
     async_functions: int = 0
     sync_functions: int = 0
@@ -137,8 +132,7 @@ def adoption_share(async_functions: int, sync_io_functions: int) -> float:
     return async_functions / total if total else 1.0
 
 
-@dataclass(frozen=True)
-class ClassStats:
+class ClassStats(NamedTuple):
     """Classes of one layer (by class name first, as SPEC §4 says, then by file)."""
 
     classes: int = 0
@@ -150,8 +144,7 @@ class ClassStats:
     async_classes: int = 0
 
 
-@dataclass(frozen=True)
-class Summary:
+class Summary(NamedTuple):
     files: int
     files_with_syntax_errors: int
     lines: int
@@ -164,11 +157,11 @@ class Summary:
     findings_by_code: dict[str, int]
     findings_by_priority: dict[str, int]
     by_layer: dict[str, LayerStats]
-    bridges_by_kind: dict[str, int] = field(default_factory=dict)
+    bridges_by_kind: dict[str, int] = {}  # noqa: RUF012  # never mutated: records are immutable
     # Not part of the SPEC §5 JSON (kept out of ``to_json``): extra counts for the guide,
     # the HTML report and ``check --fail-on-regression``.
     sync_io_functions: int = 0
-    classes_by_layer: dict[str, ClassStats] = field(default_factory=dict)
+    classes_by_layer: dict[str, ClassStats] = {}  # noqa: RUF012
 
     @property
     def async_adoption(self) -> float:
@@ -229,8 +222,7 @@ class Summary:
         }
 
 
-@dataclass(frozen=True)
-class TrendPoint:
+class TrendPoint(NamedTuple):
     """One earlier run (from ``history``), oldest first in :attr:`Result.trend`."""
 
     date: str  # ISO-8601
@@ -243,8 +235,7 @@ class TrendPoint:
         return self.commit[:8] if self.commit else self.date[:10]
 
 
-@dataclass(frozen=True)
-class PlanStep:
+class PlanStep(NamedTuple):
     """One step of the migration plan (``plan``), in the order the work should be done."""
 
     order: int
@@ -255,8 +246,7 @@ class PlanStep:
     command: str = ""  # "awaitify migrate app/repositories/invoices.py::InvoiceRepository"
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     """What ``api.scan`` returns: the whole analysis of one run."""
 
     root: str

@@ -16,14 +16,12 @@ def run(args: argparse.Namespace) -> int:
     for note in result.notes:
         warn(note)
     if args.format in ("markdown", "html"):
-        from dataclasses import replace
-
         from awaitify.api import plan
         from awaitify.history import load_trend
         from awaitify.report.metrics import with_trend
 
         # the guide's "Next steps" are the head of the migration plan
-        result = replace(result, plan=plan(args.paths, config, scan_options(args)).model_steps())
+        result = result._replace(plan=plan(args.paths, config, scan_options(args)).model_steps())
         result = with_trend(result, load_trend(config))  # before recording: no double count
     if args.record:
         from awaitify.history import record_run

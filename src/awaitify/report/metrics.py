@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Protocol
 
 from awaitify.model import (
@@ -394,4 +394,4 @@ def with_trend(result: Result, runs: Iterable[RunLike]) -> Result:
     Give it the runs recorded *before* this one: the reports add this scan as the last point.
     """
     points = tuple(TrendPoint(r.date, r.summary, r.commit, r.subject) for r in runs)
-    return replace(result, trend=points)
+    return result._replace(trend=points)
