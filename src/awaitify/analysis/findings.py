@@ -27,9 +27,7 @@ class Suppressions:
     """``# awaitify: ignore[...]`` / ``# noqa: ...`` comments and ``per-file-ignores``."""
 
     def __init__(self, config: Config) -> None:
-        self.per_file = [
-            (gitignore_spec([glob]), codes) for glob, codes in config.per_file_ignores
-        ]
+        self.per_file = [(gitignore_spec([glob]), codes) for glob, codes in config.per_file_ignores]
         self._cache: dict[str, dict[int, tuple[str, ...] | None]] = {}
 
     def _comments(self, module: Module) -> dict[int, tuple[str, ...] | None]:

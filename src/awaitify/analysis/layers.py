@@ -85,9 +85,7 @@ class LayerMap:
 
     def __init__(self, config: Config) -> None:
         self.root = str(config.root)
-        self.overrides = [
-            (layer, gitignore_spec(globs)) for layer, globs in config.layers
-        ]
+        self.overrides = [(layer, gitignore_spec(globs)) for layer, globs in config.layers]
 
     def layer_of(self, relpath: str) -> str:
         """``relpath`` is relative to the config root, "/"-separated."""
