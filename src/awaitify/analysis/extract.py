@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from awaitify.analysis.facts import (
     CALL_IN_DECORATOR,
@@ -58,11 +58,20 @@ BRIDGE_CALLEES = {
     "anyio.run": "anyio.run",
     "trio.run": "trio.run",
 }
+#: a callee is a bridge only if it ends with one of these (a single C-level test per call)
+_BRIDGE_ENDINGS = (*BRIDGE_CALLEES, "run_until_complete")
 _PROPERTY_DECORATORS = frozenset(
     {"property", "functools.cached_property", "cached_property", "abc.abstractproperty"}
 )
 _ABSTRACT_DECORATORS = frozenset({"abc.abstractmethod", "abstractmethod"})
 _OVERLOAD_DECORATORS = frozenset({"typing.overload", "overload", "typing_extensions.overload"})
+
+#: ``tuple.__new__(Row, values)`` builds a NamedTuple row without the Python-level
+#: ``Row.__new__`` frame (hundreds of thousands of rows on a large codebase)
+_tuple_new = tuple.__new__
+#: the placeholder of a call row while the call's arguments are visited (see ``_call``)
+_PENDING: CallRow = (-1, "", 0, 0, 0, 0, 0, -1, 0, ())
+_Handler = TypeVar("_Handler")
 
 
 def dotted(node: ast.expr) -> str:
@@ -180,6 +189,12 @@ def _is_stub_body(body: list[ast.stmt]) -> bool:
     return True
 
 
+#: The values :meth:`Extractor._record_assign` records something for (without annotation)
+_RECORDED_VALUES = frozenset({ast.Call, ast.Await, ast.Name, ast.Attribute})
+#: Statements a stub body can open and end with (see :func:`_is_stub_body`)
+_STUB_STATEMENTS = frozenset({ast.Pass, ast.Expr, ast.Raise})
+
+
 def _is_main_guard(test: ast.expr) -> bool:
     if type(test) is not ast.Compare or len(test.ops) != 1:
         return False
@@ -189,13 +204,47 @@ def _is_main_guard(test: ast.expr) -> bool:
     return names == ["__name__"] and consts == ["__main__"]
 
 
+def _all_subclasses(base: type) -> list[type]:
+    found: list[type] = []
+    stack: list[type] = [base]
+    while stack:
+        children: list[type] = stack.pop().__subclasses__()
+        found += children
+        stack += children
+    return found
+
+
+def _dispatch_table(base: type, handlers: dict[type, _Handler]) -> dict[type, _Handler | None]:
+    """A dispatch table keyed by *every* node type of ``base`` the running Python has (and
+    by ``NoneType``, for optional fields), ``None`` for the types with nothing to visit.
+
+    Total, so that dispatch is ``table[type(node)]`` (a specialised subscript) rather than a
+    ``.get`` call, and so that an absent optional child needs no ``is not None`` test."""
+    table: dict[type, _Handler | None] = dict.fromkeys(_all_subclasses(base))
+    table[type(None)] = None
+    table.update(handlers)
+    return table
+
+
 class Extractor:
-    """Walks one module. Use :func:`extract` rather than this class directly."""
+    """Walks one module. Use :func:`extract` rather than this class directly.
+
+    Most of a cold scan's per-file time outside the parser is spent here, once per node of
+    every file, so the hot handlers dispatch their children inline::
+
+        handler = expr[type(child)]
+        if handler is not None:
+            handler(child, ctx, parent)
+
+    rather than through :meth:`visit`: most children are leaves (names, constants) with no
+    handler, and the call to ``visit`` would cost more than the lookup itself. The rare
+    constructs keep the plain ``self.visit(...)``.
+    """
 
     def __init__(self) -> None:
         self.reset()
         # bound-method dispatch tables: built once per process (see :func:`_extractor`)
-        self.stmt: dict[type, Callable[[Any], None]] = {
+        stmt: dict[type, Callable[[Any], None]] = {
             ast.FunctionDef: self._function,
             ast.AsyncFunctionDef: self._function,
             ast.ClassDef: self._class,
@@ -218,10 +267,11 @@ class Extractor:
             ast.ImportFrom: self._import_from,
         }
         if hasattr(ast, "TryStar"):
-            self.stmt[ast.TryStar] = self._try
+            stmt[ast.TryStar] = self._try
         if hasattr(ast, "Match"):
-            self.stmt[ast.Match] = self._match
-        self.expr: dict[type, Callable[[Any, int, int], None]] = {
+            stmt[ast.Match] = self._match
+        self.stmt = _dispatch_table(ast.stmt, stmt)
+        expr: dict[type, Callable[[Any, int, int], None]] = {
             ast.Call: self._call,
             ast.Await: self._await,
             ast.Attribute: self._attribute,
@@ -248,15 +298,15 @@ class Extractor:
             ast.YieldFrom: self._yield,
             ast.Slice: self._slice,
         }
-        self.expr_get = self.expr.get
+        self.expr = _dispatch_table(ast.expr, expr)
 
     def reset(self) -> None:
         self.functions: list[list[Any]] = []
         self.classes: list[Class] = []
         self.imports: list[Import] = []
         self.calls: list[CallRow] = []
-        self.assigns: list[list[Any]] = []
-        self.withs: list[list[Any]] = []
+        self.assigns: list[tuple[Any, ...]] = []
+        self.withs: list[tuple[Any, ...]] = []
         self.scope = -1  # current function index
         self.klass = -1  # current class index (class body only)
         self.flags = 0  # CALL_* flags that apply to calls recorded now
@@ -266,46 +316,86 @@ class Extractor:
     def body(self, stmts: list[ast.stmt]) -> None:
         table = self.stmt
         for s in stmts:
-            handler = table.get(type(s))
+            handler = table[type(s)]
             if handler is not None:
                 handler(s)
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         is_async = type(node) is ast.AsyncFunctionDef
+        expr = self.expr
         saved_flags = self.flags
-        self.flags = saved_flags | CALL_IN_DECORATOR
         decorators = []
         flags = 0
-        for d in node.decorator_list:
-            self.visit(d, CTX_OTHER, -1)
-            decorators.append(dotted(d.func if type(d) is ast.Call else d))
-        self.flags = saved_flags | CALL_IN_DEFAULT
+        decorator_list = node.decorator_list
+        if decorator_list:
+            self.flags = saved_flags | CALL_IN_DECORATOR
+            for d in decorator_list:
+                handler = expr[type(d)]
+                if handler is not None:
+                    handler(d, CTX_OTHER, -1)
+                decorators.append(dotted(d.func if type(d) is ast.Call else d))
         args = node.args
-        for default in args.defaults:
-            self.visit(default, CTX_OTHER, -1)
-        for kw_default in args.kw_defaults:
-            if kw_default is not None:
-                self.visit(kw_default, CTX_OTHER, -1)
+        defaults = args.defaults
+        kw_defaults = args.kw_defaults
+        if defaults or kw_defaults:
+            self.flags = saved_flags | CALL_IN_DEFAULT
+            for default in defaults:
+                handler = expr[type(default)]
+                if handler is not None:
+                    handler(default, CTX_OTHER, -1)
+            for kw_default in kw_defaults:  # None where a keyword-only one has none
+                handler = expr[type(kw_default)]
+                if handler is not None:
+                    handler(kw_default, CTX_OTHER, -1)
         self.flags = saved_flags
         params = []
-        for a in (*args.posonlyargs, *args.args, *args.kwonlyargs):
-            params.append((a.arg, annotation_name(a.annotation) if a.annotation else ""))
-        if args.vararg:
-            params.append(("*" + args.vararg.arg, ""))
-        if args.kwarg:
-            params.append(("**" + args.kwarg.arg, ""))
+        arguments = args.args
+        posonlyargs = args.posonlyargs
+        kwonlyargs = args.kwonlyargs
+        if posonlyargs or kwonlyargs:
+            arguments = [*posonlyargs, *arguments, *kwonlyargs]
+        for a in arguments:
+            annotation = a.annotation
+            if annotation is None:
+                params.append((a.arg, ""))
+            elif type(annotation) is ast.Name:  # the common case, as annotation_name
+                params.append((a.arg, annotation.id))
+            else:
+                params.append((a.arg, annotation_name(annotation)))
+        vararg = args.vararg
+        if vararg:
+            params.append(("*" + vararg.arg, ""))
+        kwarg = args.kwarg
+        if kwarg:
+            params.append(("**" + kwarg.arg, ""))
         if decorators:
             flags = _decorator_flags(decorators)
-        if _is_stub_body(node.body):
+        body = node.body
+        # (a parsed body is never empty; the ends of most rule out a stub without the loop)
+        if (
+            type(body[-1]) in _STUB_STATEMENTS
+            and type(body[0]) in _STUB_STATEMENTS
+            and _is_stub_body(body)
+        ):
             flags |= FN_STUB
         if saved_flags & CALL_IN_MAIN:
             flags |= FN_IN_MAIN
-        self.qual.append(node.name)
-        index = len(self.functions)
-        self.functions.append(
+        name = node.name
+        qual = self.qual
+        qual.append(name)
+        functions = self.functions
+        index = len(functions)
+        annotation = node.returns
+        if annotation is None:
+            returns = ""
+        elif type(annotation) is ast.Name:  # as annotation_name
+            returns = annotation.id
+        else:
+            returns = annotation_name(annotation)
+        functions.append(
             [
-                ".".join(self.qual),
-                node.name,
+                ".".join(qual),
+                name,
                 is_async,
                 node.lineno,
                 node.col_offset,
@@ -314,16 +404,16 @@ class Extractor:
                 self.scope,
                 decorators,
                 tuple(params),
-                annotation_name(node.returns) if node.returns else "",
+                returns,
                 flags,
             ]
         )
         saved_scope, saved_class = self.scope, self.klass
         self.scope, self.klass = index, -1
         self.flags = saved_flags & CALL_IN_MAIN
-        self.body(node.body)
+        self.body(body)
         self.scope, self.klass, self.flags = saved_scope, saved_class, saved_flags
-        self.qual.pop()
+        qual.pop()
 
     def _class(self, node: ast.ClassDef) -> None:
         saved_flags = self.flags
@@ -335,17 +425,22 @@ class Extractor:
             self.visit(b, CTX_OTHER, -1)
         self.qual.append(node.name)
         index = len(self.classes)
+        bases = tuple([dotted(b) for b in node.bases])
+        decorators = [dotted(d.func if type(d) is ast.Call else d) for d in node.decorator_list]
         self.classes.append(
-            Class(
-                ".".join(self.qual),
-                node.name,
-                node.lineno,
-                node.col_offset,
-                node.end_lineno or node.lineno,
-                tuple(dotted(b) for b in node.bases),
-                tuple(dotted(d.func if type(d) is ast.Call else d) for d in node.decorator_list),
-                self.klass,
-                self.scope,
+            _tuple_new(
+                Class,
+                (
+                    ".".join(self.qual),
+                    node.name,
+                    node.lineno,
+                    node.col_offset,
+                    node.end_lineno or node.lineno,
+                    bases,
+                    tuple(decorators),
+                    self.klass,
+                    self.scope,
+                ),
             )
         )
         saved_class = self.klass
@@ -356,63 +451,86 @@ class Extractor:
 
     def _expr_stmt(self, node: ast.Expr) -> None:
         value = node.value
-        handler = self.expr_get(type(value))
+        handler = self.expr[type(value)]
         if handler is not None:
             handler(value, CTX_EXPR, -1)
 
     def _record_assign(self, target: ast.expr, value: ast.expr | None, annotation: str) -> None:
-        name = dotted(target)
-        if not name or "()" in name:
-            return
         call = ""
         plain = ""
         if value is not None:
-            if type(value) is ast.Await:
-                value = value.value
-            if type(value) is ast.Call:
-                call = dotted(value.func)
-            elif type(value) is ast.Name or type(value) is ast.Attribute:
+            tp = type(value)
+            if tp is ast.Await:
+                value = value.value  # type: ignore[attr-defined]
+                tp = type(value)
+            if tp is ast.Call:
+                call = dotted(value.func)  # type: ignore[union-attr]
+            elif tp is ast.Name:
+                plain = value.id  # type: ignore[union-attr]
+            elif tp is ast.Attribute:
                 plain = dotted(value)
-        if call or plain or annotation:
+        if not (call or plain or annotation):  # ``x = 1``: nothing to record
+            return
+        name = target.id if type(target) is ast.Name else dotted(target)
+        if name and "()" not in name:
             self.assigns.append(
-                [self.scope, self.klass, name, call, plain, annotation, target.lineno]
+                (self.scope, self.klass, name, call, plain, annotation, target.lineno)
             )
 
     def _assign(self, node: ast.Assign) -> None:
+        expr = self.expr
         value = node.value
-        handler = self.expr_get(type(value))
+        handler = expr[type(value)]
         if handler is not None:
             handler(value, CTX_ASSIGN, -1)
         for t in node.targets:
-            if type(t) is ast.Name or type(t) is ast.Attribute:
-                self._record_assign(t, node.value, "")
+            tp = type(t)
+            if tp is ast.Name or tp is ast.Attribute:
+                if type(value) in _RECORDED_VALUES:  # else (``x = 1``) nothing to record
+                    self._record_assign(t, value, "")
             else:
-                self.visit(t, CTX_OTHER, -1)
+                handler = expr[tp]
+                if handler is not None:
+                    handler(t, CTX_OTHER, -1)
 
     def _ann_assign(self, node: ast.AnnAssign) -> None:
-        if node.value is not None:
-            self.visit(node.value, CTX_ASSIGN, -1)
-        if type(node.target) is ast.Name or type(node.target) is ast.Attribute:
-            self._record_assign(node.target, node.value, annotation_name(node.annotation))
+        value = node.value
+        handler = self.expr[type(value)]
+        if handler is not None:
+            handler(value, CTX_ASSIGN, -1)
+        target = node.target
+        if type(target) is ast.Name or type(target) is ast.Attribute:
+            annotation = node.annotation
+            self._record_assign(
+                target,
+                value,
+                annotation.id if type(annotation) is ast.Name else annotation_name(annotation),
+            )
 
     def _aug_assign(self, node: ast.AugAssign) -> None:
         self.visit(node.value, CTX_OPERAND, -1)
         self.visit(node.target, CTX_OTHER, -1)
 
     def _return(self, node: ast.Return) -> None:
-        if node.value is not None:
-            self.visit(node.value, CTX_RETURN, -1)
+        value = node.value
+        handler = self.expr[type(value)]
+        if handler is not None:
+            handler(value, CTX_RETURN, -1)
 
     def _if(self, node: ast.If) -> None:
-        self.visit(node.test, CTX_TEST, -1)
-        if self.scope == -1 and self.klass == -1 and _is_main_guard(node.test):
+        test = node.test
+        handler = self.expr[type(test)]
+        if handler is not None:
+            handler(test, CTX_TEST, -1)
+        if self.scope == -1 and self.klass == -1 and _is_main_guard(test):
             saved = self.flags
             self.flags = saved | CALL_IN_MAIN
             self.body(node.body)
             self.flags = saved
         else:
             self.body(node.body)
-        self.body(node.orelse)
+        if node.orelse:
+            self.body(node.orelse)
 
     def _for(self, node: ast.For | ast.AsyncFor) -> None:
         if type(node) is ast.AsyncFor:
@@ -422,12 +540,14 @@ class Extractor:
             self.visit(node.iter, CTX_ITER, -1)
         self.visit(node.target, CTX_OTHER, -1)
         self.body(node.body)
-        self.body(node.orelse)
+        if node.orelse:
+            self.body(node.orelse)
 
     def _while(self, node: ast.While) -> None:
         self.visit(node.test, CTX_TEST, -1)
         self.body(node.body)
-        self.body(node.orelse)
+        if node.orelse:
+            self.body(node.orelse)
 
     def _with(self, node: ast.With | ast.AsyncWith) -> None:
         is_async = type(node) is ast.AsyncWith
@@ -449,7 +569,7 @@ class Extractor:
                 if target and "()" not in target:
                     self._record_assign(item.optional_vars, expr, "")
             self.withs.append(
-                [
+                (
                     self.scope,
                     is_async,
                     expr.lineno,
@@ -459,75 +579,68 @@ class Extractor:
                     call_index,
                     name,
                     target,
-                ]
+                )
             )
         self.body(node.body)
 
     def _try(self, node: ast.Try) -> None:
         self.body(node.body)
         for h in node.handlers:
-            if h.type is not None:
-                self.visit(h.type, CTX_OTHER, -1)
+            self.visit(h.type, CTX_OTHER, -1)  # type: ignore[arg-type]  # None: a bare except
             self.body(h.body)
-        self.body(node.orelse)
-        self.body(node.finalbody)
+        if node.orelse:
+            self.body(node.orelse)
+        if node.finalbody:
+            self.body(node.finalbody)
 
     def _match(self, node: Any) -> None:
         self.visit(node.subject, CTX_OTHER, -1)
         for case in node.cases:
-            if case.guard is not None:
-                self.visit(case.guard, CTX_TEST, -1)
+            self.visit(case.guard, CTX_TEST, -1)
             self.body(case.body)
 
     def _raise(self, node: ast.Raise) -> None:
-        if node.exc is not None:
-            self.visit(node.exc, CTX_OTHER, -1)
-        if node.cause is not None:
-            self.visit(node.cause, CTX_OTHER, -1)
+        self.visit(node.exc, CTX_OTHER, -1)  # type: ignore[arg-type]
+        self.visit(node.cause, CTX_OTHER, -1)  # type: ignore[arg-type]
 
     def _assert(self, node: ast.Assert) -> None:
         self.visit(node.test, CTX_TEST, -1)
-        if node.msg is not None:
-            self.visit(node.msg, CTX_OTHER, -1)
+        self.visit(node.msg, CTX_OTHER, -1)  # type: ignore[arg-type]
 
     def _delete(self, node: ast.Delete) -> None:
         for t in node.targets:
             self.visit(t, CTX_OTHER, -1)
 
     def _import(self, node: ast.Import) -> None:
+        imports = self.imports
+        line = node.lineno
+        scope = self.scope
         for alias in node.names:
             if alias.asname:
-                self.imports.append(
-                    Import(alias.asname, alias.name, node.lineno, self.scope, False)
-                )
+                imports.append(_tuple_new(Import, (alias.asname, alias.name, line, scope, False)))
             else:
                 head = alias.name.partition(".")[0]
-                self.imports.append(Import(head, head, node.lineno, self.scope, False))
+                imports.append(_tuple_new(Import, (head, head, line, scope, False)))
                 if head != alias.name:
-                    self.imports.append(
-                        Import(alias.name, alias.name, node.lineno, self.scope, False)
-                    )
+                    imports.append(_tuple_new(Import, (alias.name, alias.name, line, scope, False)))
 
     def _import_from(self, node: ast.ImportFrom) -> None:
+        imports = self.imports
+        line = node.lineno
+        scope = self.scope
         base = "." * (node.level or 0) + (node.module or "")
+        prefix = base if base.endswith(".") or not base else base + "."
         for alias in node.names:
-            if alias.name == "*":
-                self.imports.append(Import("*", base, node.lineno, self.scope, True))
-                continue
-            sep = "" if base.endswith(".") or not base else "."
-            self.imports.append(
-                Import(
-                    alias.asname or alias.name,
-                    base + sep + alias.name,
-                    node.lineno,
-                    self.scope,
-                    True,
-                )
-            )
+            name = alias.name
+            if name == "*":
+                imports.append(_tuple_new(Import, ("*", base, line, scope, True)))
+            else:
+                local = alias.asname or name
+                imports.append(_tuple_new(Import, (local, prefix + name, line, scope, True)))
 
     # -- expressions ---------------------------------------------------------------------
     def visit(self, node: ast.expr, ctx: int, parent: int) -> None:
-        handler = self.expr.get(type(node))
+        handler = self.expr[type(node)]
         if handler is not None:
             handler(node, ctx, parent)
 
@@ -536,85 +649,115 @@ class Extractor:
             self.functions[self.scope][11] |= FN_HAS_AWAIT
 
     def _call(self, node: ast.Call, ctx: int, parent: int) -> None:
-        # the hottest function of a cold scan: one row per call, built as the final tuple
+        # The hottest handler of a cold scan: one row per call. Its slot is taken first, so
+        # that it precedes the rows of the calls inside it, and filled at the end, so that
+        # one pass over the arguments both names them and visits them.
+        expr = self.expr
         calls = self.calls
         index = len(calls)
+        calls.append(_PENDING)
         func = node.func
-        args = node.args
-        keywords = node.keywords
+        tp = type(func)
+        if tp is ast.Name:  # ``f()``, then ``x.f()``: the commonest callees, as dotted
+            callee = func.id  # type: ignore[attr-defined]
+        elif tp is ast.Attribute and type(value := func.value) is ast.Name:  # type: ignore[attr-defined]
+            callee = value.id + "." + func.attr  # type: ignore[attr-defined]
+        else:
+            callee = dotted(func)
+            if not callee or "()" in callee:  # a plain ``a.b.c`` holds no call to record
+                handler = expr[type(func)]
+                if handler is not None:
+                    handler(func, CTX_ATTR, -1)
         flags = self.flags
-        arg_names: tuple[str, ...] = ()
-        if args:
-            names: list[str] = []
-            for a in args:
-                tp = type(a)
-                if tp is ast.Name:
-                    names.append(a.id)  # type: ignore[attr-defined]
-                elif tp is ast.Attribute:
-                    names.append(dotted(a))
-                else:
-                    if tp is ast.Starred:
-                        flags |= CALL_STARRED_ARGS
-                    names.append("")
-            arg_names = tuple(names)
-        for kw in keywords:
+        names: list[str] = []
+        for a in node.args:
+            tp = type(a)
+            if tp is ast.Name:
+                names.append(a.id)  # type: ignore[attr-defined]
+            elif tp is ast.Attribute:
+                name = dotted(a)
+                names.append(name)
+                if not name or "()" in name:  # as for the callee: else nothing to visit
+                    self._attribute(a, CTX_ARG, index)  # type: ignore[arg-type]
+            else:
+                if tp is ast.Starred:
+                    flags |= CALL_STARRED_ARGS
+                names.append("")
+                handler = expr[tp]
+                if handler is not None:
+                    handler(a, CTX_ARG, index)
+        for kw in node.keywords:
             if kw.arg is None:
                 flags |= CALL_STARRED_ARGS
-                break
-        callee = dotted(func)
-        calls.append(
-            (
-                self.scope, callee, node.lineno, node.col_offset, node.end_lineno or node.lineno,
-                node.end_col_offset or 0, ctx, parent, flags, arg_names,
-            )
-        )  # fmt: skip
-        if not callee or "()" in callee:  # a plain ``a.b.c`` holds no call to record
-            self.visit(func, CTX_ATTR, -1)
-        get = self.expr_get
-        for a in args:
-            handler = get(type(a))
-            if handler is not None:
-                handler(a, CTX_ARG, index)
-        for kw in keywords:
             value = kw.value
-            handler = get(type(value))
+            handler = expr[type(value)]
             if handler is not None:
                 handler(value, CTX_ARG, index)
+        calls[index] = (
+            self.scope, callee, node.lineno, node.col_offset, node.end_lineno or node.lineno,
+            node.end_col_offset or 0, ctx, parent, flags, tuple(names),
+        )  # fmt: skip
 
     def _await(self, node: ast.Await, ctx: int, parent: int) -> None:
         self._mark_await()
-        self.visit(node.value, CTX_AWAIT, -1)
+        value = node.value
+        handler = self.expr[type(value)]
+        if handler is not None:
+            handler(value, CTX_AWAIT, -1)
 
     def _attribute(self, node: ast.Attribute, ctx: int, parent: int) -> None:
         value = node.value
         while type(value) is ast.Attribute:
             value = value.value
-        handler = self.expr.get(type(value))
+        handler = self.expr[type(value)]
         if handler is not None:
             handler(value, CTX_ATTR, -1)
 
     def _subscript(self, node: ast.Subscript, ctx: int, parent: int) -> None:
-        self.visit(node.value, CTX_ATTR, -1)
-        self.visit(node.slice, CTX_OTHER, -1)
+        expr = self.expr
+        value = node.value
+        handler = expr[type(value)]
+        if handler is not None:
+            handler(value, CTX_ATTR, -1)
+        index = node.slice
+        handler = expr[type(index)]
+        if handler is not None:
+            handler(index, CTX_OTHER, -1)
 
     def _binop(self, node: ast.BinOp, ctx: int, parent: int) -> None:
-        self.visit(node.left, CTX_OPERAND, -1)
-        self.visit(node.right, CTX_OPERAND, -1)
+        expr = self.expr
+        left = node.left
+        handler = expr[type(left)]
+        if handler is not None:
+            handler(left, CTX_OPERAND, -1)
+        right = node.right
+        handler = expr[type(right)]
+        if handler is not None:
+            handler(right, CTX_OPERAND, -1)
 
     def _compare(self, node: ast.Compare, ctx: int, parent: int) -> None:
-        self.visit(node.left, CTX_OPERAND, -1)
+        expr = self.expr
+        left = node.left
+        handler = expr[type(left)]
+        if handler is not None:
+            handler(left, CTX_OPERAND, -1)
         for c in node.comparators:
-            self.visit(c, CTX_OPERAND, -1)
+            handler = expr[type(c)]
+            if handler is not None:
+                handler(c, CTX_OPERAND, -1)
 
     def _unary(self, node: ast.UnaryOp, ctx: int, parent: int) -> None:
         self.visit(node.operand, CTX_TEST if type(node.op) is ast.Not else CTX_OPERAND, -1)
 
     def _boolop(self, node: ast.BoolOp, ctx: int, parent: int) -> None:
+        expr = self.expr
         values = node.values
-        last = len(values) - 1
-        for i, v in enumerate(values):
-            # ``a or b`` yields its last operand: that one keeps the outer use
-            self.visit(v, ctx if i == last and ctx != CTX_TEST else CTX_TEST, parent)
+        last = values[-1]
+        for v in values:
+            handler = expr[type(v)]
+            if handler is not None:
+                # ``a or b`` yields its last operand: that one keeps the outer use
+                handler(v, ctx if v is last and ctx != CTX_TEST else CTX_TEST, parent)
 
     def _ifexp(self, node: ast.IfExp, ctx: int, parent: int) -> None:
         self.visit(node.test, CTX_TEST, -1)
@@ -656,35 +799,50 @@ class Extractor:
         self.visit(node.value, CTX_ITER, -1)
 
     def _container(self, node: ast.List | ast.Tuple | ast.Set, ctx: int, parent: int) -> None:
+        expr = self.expr
         for e in node.elts:
-            self.visit(e, CTX_CONTAINER, -1)
+            handler = expr[type(e)]
+            if handler is not None:
+                handler(e, CTX_CONTAINER, -1)
 
     def _dict(self, node: ast.Dict, ctx: int, parent: int) -> None:
-        for k in node.keys:
-            if k is not None:
-                self.visit(k, CTX_CONTAINER, -1)
+        expr = self.expr
+        for k in node.keys:  # None for ``**mapping``
+            handler = expr[type(k)]
+            if handler is not None:
+                handler(k, CTX_CONTAINER, -1)
         for v in node.values:
-            self.visit(v, CTX_CONTAINER, -1)
+            handler = expr[type(v)]
+            if handler is not None:
+                handler(v, CTX_CONTAINER, -1)
 
     def _joined(self, node: ast.JoinedStr, ctx: int, parent: int) -> None:
+        expr = self.expr
         for v in node.values:
-            self.visit(v, CTX_OPERAND, -1)
+            handler = expr[type(v)]
+            if handler is not None:
+                handler(v, CTX_OPERAND, -1)
 
     def _formatted(self, node: ast.FormattedValue, ctx: int, parent: int) -> None:
-        self.visit(node.value, CTX_OPERAND, -1)
-        if node.format_spec is not None:
-            self.visit(node.format_spec, CTX_OPERAND, -1)
+        expr = self.expr
+        value = node.value
+        handler = expr[type(value)]
+        if handler is not None:
+            handler(value, CTX_OPERAND, -1)
+        spec = node.format_spec
+        handler = expr[type(spec)]
+        if handler is not None:
+            handler(spec, CTX_OPERAND, -1)
 
     def _yield(self, node: ast.Yield | ast.YieldFrom, ctx: int, parent: int) -> None:
         if self.scope >= 0 and not self.flags & CALL_IN_LAMBDA:
             self.functions[self.scope][11] |= FN_GENERATOR
-        if node.value is not None:
-            self.visit(node.value, CTX_YIELD, -1)
+        self.visit(node.value, CTX_YIELD, -1)  # type: ignore[arg-type]
 
     def _slice(self, node: ast.Slice, ctx: int, parent: int) -> None:
-        for part in (node.lower, node.upper, node.step):
-            if part is not None:
-                self.visit(part, CTX_OTHER, -1)
+        self.visit(node.lower, CTX_OTHER, -1)  # type: ignore[arg-type]
+        self.visit(node.upper, CTX_OTHER, -1)  # type: ignore[arg-type]
+        self.visit(node.step, CTX_OTHER, -1)  # type: ignore[arg-type]
 
 
 _shared: list[Extractor] = []
@@ -700,52 +858,66 @@ def _extractor() -> Extractor:
     return ex
 
 
-class Resolver:
-    """Maps a raw dotted name to its import target: ``r`` → ``asyncio.run``."""
+class Resolver(dict[str, str]):
+    """Maps a raw dotted name to its import target: ``r`` → ``asyncio.run``.
+
+    The dict holds the names resolved so far, so that a name seen before (most are) costs
+    one C-level lookup, ``resolve[raw]`` or ``map(resolve.__getitem__, names)``; a new one
+    is resolved by :meth:`__missing__`. Equal names so come back as one string object, the
+    first one looked up: which one that is shows in the facts' ``marshal`` bytes (a shared
+    object is written once), so the order of the lookups is part of the output."""
 
     def __init__(self, imports: list[Import]) -> None:
+        super().__init__({"": ""})
         aliases: dict[str, str] = {}
-        # module-level imports win over function-local ones
-        for imp in sorted(imports, key=lambda i: i.scope != -1):
-            if imp.local != "*" and imp.local not in aliases:
-                aliases[imp.local] = imp.target
+        nested: list[Import] = []
+        # module-level imports win over function-local ones; else the first one wins
+        for imp in imports:
+            name, target, _, scope, _ = imp
+            if scope != -1:
+                nested.append(imp)
+            elif name != "*":
+                aliases.setdefault(name, target)
+        for name, target, _, _, _ in nested:
+            if name != "*":
+                aliases.setdefault(name, target)
         self.aliases = aliases
-        self.memo: dict[str, str] = {"": ""}
 
-    def __call__(self, raw: str) -> str:
-        done = self.memo.get(raw)
-        if done is None:
-            done = self.memo[raw] = self._resolve(raw)
-        return done
-
-    def _resolve(self, raw: str) -> str:
+    def __missing__(self, raw: str) -> str:
         head, dot, rest = raw.partition(".")
         if head.endswith("()"):
-            inner = self(head[:-2])
-            return f"{inner}(){dot}{rest}"
-        target = self.aliases.get(head)
-        if target is None:
-            return raw
-        return target + dot + rest if rest else target
+            done = f"{self[head[:-2]]}(){dot}{rest}"
+        elif (target := self.aliases.get(head)) is None:
+            done = raw
+        else:
+            done = target + dot + rest if rest else target
+        self[raw] = done
+        return done
 
 
-def _local_names(ex: Extractor) -> dict[int, set[str]]:
-    """Parameters and assigned names per function: they shadow the module's imports."""
-    names: dict[int, set[str]] = {}
-    for i, fn in enumerate(ex.functions):
-        names[i] = {p.lstrip("*") for p, _ in fn[9]}
-    for scope, _, target, *_ in ex.assigns:
-        if scope >= 0 and "." not in target:
-            names[scope].add(target)
-    return names
+class _LocalNames(dict[int, set[str]]):
+    """Parameters and assigned names of a function (by index): they shadow the module's
+    imports. Built for a function when a call in it (or in a function nested in it) needs
+    them."""
 
+    def __init__(self, ex: Extractor) -> None:
+        super().__init__()
+        self.functions = ex.functions
+        assigned: dict[int, list[str]] = {}
+        for row in ex.assigns:
+            scope = row[0]
+            if scope >= 0 and "." not in row[2]:
+                if scope in assigned:
+                    assigned[scope].append(row[2])
+                else:
+                    assigned[scope] = [row[2]]
+        self.assigned = assigned
 
-def _shadowed(head: str, scope: int, ex: Extractor, names: dict[int, set[str]]) -> bool:
-    while scope >= 0:
-        if head in names[scope]:
-            return True
-        scope = ex.functions[scope][7]
-    return False
+    def __missing__(self, scope: int) -> set[str]:
+        names = {p.lstrip("*") for p, _ in self.functions[scope][9]}
+        names.update(self.assigned.get(scope, ()))
+        self[scope] = names
+        return names
 
 
 def extract_module(
@@ -763,58 +935,73 @@ def extract_module(
     ex = _extractor()
     ex.body(tree.body)
     resolve = Resolver(ex.imports)
+    lookup = resolve.__getitem__
     aliases = resolve.aliases
-    memo_get = resolve.memo.get
     calls = ex.calls
     bridges: list[tuple[int, str]] = []
-    shadowing: dict[int, set[str]] | None = None
+    shadowing: _LocalNames | None = None
+    functions = ex.functions
     for index, row in enumerate(calls):
         callee = new_callee = row[1]
         args = new_args = row[9]
-        if callee:
-            head = callee.partition(".")[0]
-            if head in aliases or "()" in head:
-                if shadowing is None:
-                    shadowing = _local_names(ex)
-                if not _shadowed(head, row[0], ex, shadowing):
-                    new_callee = memo_get(callee) or resolve(callee)
+        head = callee.partition(".")[0]
+        if head in aliases or "()" in head:
+            # unless a parameter or an assignment of an enclosing function shadows it
+            if shadowing is None:
+                shadowing = _LocalNames(ex)
+            scope = row[0]
+            while scope >= 0 and head not in shadowing[scope]:
+                scope = functions[scope][7]  # the enclosing function
+            if scope < 0:
+                new_callee = lookup(callee)
         if args:
-            resolved = tuple([(memo_get(a) or resolve(a)) if a else a for a in args])
+            resolved = tuple(map(lookup, args))
             if resolved != args:
                 new_args = resolved
         if new_callee is not callee or new_args is not args:
             calls[index] = (
                 row[0], new_callee, row[2], row[3], row[4], row[5], row[6], row[7], row[8], new_args,
             )  # fmt: skip
-        kind = BRIDGE_CALLEES.get(new_callee)
-        if kind is None and new_callee.endswith("run_until_complete"):
-            kind = "run_until_complete"
-        if kind is not None:
-            bridges.append((index, kind))
-    functions = []
-    for q, n, a, ln, c, el, ci, p, decos, params, ret, fl in ex.functions:
+        if new_callee.endswith(_BRIDGE_ENDINGS):
+            kind = BRIDGE_CALLEES.get(new_callee)
+            if kind is None and new_callee.endswith("run_until_complete"):
+                kind = "run_until_complete"
+            if kind is not None:
+                bridges.append((index, kind))
+    # then functions, classes, assigns and withs, in this order (see Resolver)
+    rows = []
+    for q, n, a, ln, c, el, ci, p, decos, params, ret, fl in functions:
         if decos:
-            decos = tuple(map(resolve, decos))
+            decos = tuple(map(lookup, decos))
             fl |= _decorator_flags(decos)  # ``from functools import cached_property as cp``
-        params = tuple([(pn, resolve(ann)) for pn, ann in params]) if params else ()
-        functions.append(
-            Function(q, n, a, ln, c, el, ci, p, tuple(decos), params, resolve(ret), fl)
+        params = tuple([(pn, lookup(ann)) for pn, ann in params]) if params else ()
+        rows.append(
+            _tuple_new(Function, (q, n, a, ln, c, el, ci, p, tuple(decos), params, lookup(ret), fl))
         )
     classes = tuple(
-        c._replace(bases=tuple(map(resolve, c.bases)), decorators=tuple(map(resolve, c.decorators)))
-        for c in ex.classes
+        [
+            _tuple_new(
+                Class,
+                (q, n, ln, c, el, tuple(map(lookup, bases)), tuple(map(lookup, decos)), p, s),
+            )
+            for q, n, ln, c, el, bases, decos, p, s in ex.classes
+        ]
     )
     assigns = tuple(
-        Assign(s, k, t, resolve(call), resolve(name), resolve(ann), ln)
-        for s, k, t, call, name, ann, ln in ex.assigns
+        [
+            _tuple_new(Assign, (s, k, t, lookup(call), lookup(name), lookup(ann), ln))
+            for s, k, t, call, name, ann, ln in ex.assigns
+        ]
     )
     withs = tuple(
-        With(s, a, ln, c, el, ec, ci, resolve(expr), tgt)
-        for s, a, ln, c, el, ec, ci, expr, tgt in ex.withs
+        [
+            _tuple_new(With, (s, a, ln, c, el, ec, ci, lookup(expr), tgt))
+            for s, a, ln, c, el, ec, ci, expr, tgt in ex.withs
+        ]
     )
     return (
-        tuple(functions),
-        tuple(classes),
+        tuple(rows),
+        classes,
         tuple(ex.imports),
         tuple(calls),
         assigns,

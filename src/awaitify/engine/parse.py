@@ -8,6 +8,7 @@ a ``degraded`` reason) rather than exceptions.
 from __future__ import annotations
 
 import ast
+import codecs
 import re
 import sys
 import warnings
@@ -20,24 +21,44 @@ _SUPPRESSION = re.compile(
     r"#\s*(?:awaitify:\s*ignore|noqa)(?:\s*(?:\[|:)\s*([A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*)\]?)?",
 )
 _RUNNING = sys.version_info[:2]
+_UTF8_BOM = b"\xef\xbb\xbf"
+_CODING_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def _coding_cookie(data: bytes) -> str | None:
+    """The encoding a coding cookie in the first two lines names, if there is one."""
+    for line in data[:400].split(b"\n", 2)[:2]:
+        m = _CODING_COOKIE.match(line)
+        if m:
+            return m.group(1).decode("ascii")
+    return None
 
 
 def decode(data: bytes) -> str:
     """Source text as Python would read it (BOM and coding cookie honoured, lossy if need be)."""
     encoding = "utf-8"
-    if data.startswith(b"\xef\xbb\xbf"):
+    if data.startswith(_UTF8_BOM):
         data = data[3:]
     else:
-        head = data[:400].split(b"\n", 2)[:2]
-        for line in head:
-            m = re.match(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", line)
-            if m:
-                encoding = m.group(1).decode("ascii")
-                break
+        encoding = _coding_cookie(data) or encoding
     try:
         return data.decode(encoding, errors="replace")
     except LookupError:
         return data.decode("utf-8", errors="replace")
+
+
+def _reads_as_utf8(data: bytes) -> bool:
+    """Whether :func:`decode` reads ``data`` as plain UTF-8 (no BOM, no other cookie), as
+    CPython's parser does whenever it accepts such bytes: both then see the same text."""
+    if data.startswith(_UTF8_BOM):
+        return False
+    encoding = _coding_cookie(data)
+    if encoding is None:
+        return True
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
 
 
 def count_lines(data: bytes) -> int:
@@ -105,10 +126,10 @@ def _count_only(tree: ast.AST) -> tuple[Function, ...]:
     return tuple(functions)
 
 
-def _parse(source: bytes | str) -> ast.Module:
+def _parse(source: bytes | str, feature_version: tuple[int, int] | None = None) -> ast.Module:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes is not our business
-        return ast.parse(source)
+        return ast.parse(source, feature_version=feature_version)
 
 
 #: Constructs CPython reports at the token *after* them (it checks the version once the
@@ -187,7 +208,14 @@ def facts_from_bytes(data: bytes, target: tuple[int, int] | None = None) -> File
     """Everything awaitify knows about one file, from its bytes alone.
 
     The common case (the file parses) never decodes the bytes itself: CPython's parser does,
-    and the text is only needed for error positions, salvage and suppression comments."""
+    and the text is only needed for error positions, salvage and suppression comments.
+
+    With a target version older than the running Python, the common case also parses once,
+    with the target's grammar: a file it accepts has no newer syntax, and its tree is the
+    one the full grammar gives (an older grammar only rejects more). A file it rejects is
+    parsed again with the full grammar and checked against the target on its decoded text,
+    as before; so is a file :func:`decode` would not read as the parser does (a BOM, a
+    coding cookie other than UTF-8), whose text could differ from the parser's."""
     problem: SyntaxProblem | None = None
     tree: ast.Module | None = None
     degraded = ""
@@ -198,8 +226,16 @@ def facts_from_bytes(data: bytes, target: tuple[int, int] | None = None) -> File
         text, lines = _lines(data)
         problem = _nul_problem(data, lines)
     else:
+        if target is not None and target < _RUNNING and _reads_as_utf8(data):
+            try:
+                tree = _parse(data, target)
+            except (SyntaxError, RecursionError, MemoryError, ValueError):
+                pass  # newer syntax, or a problem the full grammar reports below
+            else:
+                target = None  # nothing newer than the target: the check below is done
         try:
-            tree = _parse(data)
+            if tree is None:
+                tree = _parse(data)
         except SyntaxError as exc:
             text, lines = _lines(data)
             problem = _problem(exc, lines)
