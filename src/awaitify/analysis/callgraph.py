@@ -247,7 +247,7 @@ class CallGraph:
                 out.sort()
         digests = {m.path: m.digest for m in self.project.modules}
         imported = {path: [m.path for m in deps] for path, deps in self.imported.items()}
-        names = sorted(self._relevant if self._relevant is not None else self._relevant_names())
+        names = list(self._relevant if self._relevant is not None else self._relevant_names())
         return marshal.dumps((_SNAPSHOT_FORMAT, digests, rows, imported, names))
 
     def _reuse(self) -> list[list[tuple[int, int, Target | None, str]] | None]:

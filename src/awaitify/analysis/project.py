@@ -27,16 +27,35 @@ if TYPE_CHECKING:
     from awaitify.analysis.color import Colors
 
 
-@dataclass(eq=False)
 class Module:
-    path: str  # display path (relative to the current directory, "/")
-    abspath: str
-    relpath: str  # relative to the project root, "/"
-    name: str  # dotted, from ``relpath``
-    is_package: bool  # an ``__init__.py``
-    layer: str
-    facts: FileFacts
-    digest: bytes = b""
+    """One file of the run. Compared and hashed by identity (tables key on modules); a plain
+    slotted class, since a run builds one per file and a dataclass ``__init__`` costs more."""
+
+    __slots__ = ("__weakref__", "abspath", "digest", "facts", "is_package", "layer", "name",
+                 "path", "relpath")  # fmt: skip
+
+    def __init__(
+        self,
+        path: str,  # display path (relative to the current directory, "/")
+        abspath: str,
+        relpath: str,  # relative to the project root, "/"
+        name: str,  # dotted, from ``relpath``
+        is_package: bool,  # an ``__init__.py``
+        layer: str,
+        facts: FileFacts,
+        digest: bytes = b"",
+    ) -> None:
+        self.path = path
+        self.abspath = abspath
+        self.relpath = relpath
+        self.name = name
+        self.is_package = is_package
+        self.layer = layer
+        self.facts = facts
+        self.digest = digest
+
+    def __repr__(self) -> str:
+        return f"Module({self.path!r})"
 
     def class_layer(self, class_index: int) -> str:
         if class_index < 0:
