@@ -50,6 +50,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from perfdoc import write_section
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 FETCH = REPO.parent / "shared" / "corpora" / "fetch.sh"
@@ -494,25 +496,6 @@ def markdown(results: list[dict[str, object]], info: dict[str, str], reps: int, 
     return "\n".join(lines)
 
 
-def write_docs(section: str) -> None:
-    path = REPO / "docs" / "performance.md"
-    text = path.read_text() if path.exists() else "# Performance\n\n"
-    start = text.find(SECTION + "\n")
-    if start < 0:
-        first = text.find("\n## ")
-        at = first + 1 if first >= 0 else len(text)
-        text = text[:at] + section.rstrip("\n") + "\n\n" + text[at:]
-    else:
-        nxt = text.find("\n## ", start + len(SECTION))
-        end = nxt + 1 if nxt >= 0 else len(text)
-        # keep any hand-written notes at the end of the section (after the marker line)
-        old = text[start:end]
-        marker = "<!-- notes -->"
-        notes = old[old.find(marker) :] if marker in old else ""
-        text = text[:start] + section.rstrip("\n") + "\n\n" + notes + text[end:]
-    path.write_text(text)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", action="append", help="homeassistant, prefect, ...")
@@ -551,7 +534,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps({"machine": info, "results": results}, indent=2))
     if args.write_docs:
-        write_docs(text)
+        write_section(REPO / "docs" / "performance.md", SECTION, text, first=True)
     return 0
 
 

@@ -36,6 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from perfdoc import write_section
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 FETCH = REPO.parent / "shared" / "corpora" / "fetch.sh"
@@ -232,21 +234,8 @@ def main() -> int:
     section = "\n".join(lines)
     print(section)
     if args.write_docs:
-        write_section(REPO / "docs" / "performance.md", section)
+        write_section(REPO / "docs" / "performance.md", SECTION, section)
     return 0
-
-
-def write_section(path: Path, section: str) -> None:
-    """Replace (or append) the ``## history --git`` section, leaving the others alone."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
-    start = text.find(SECTION + "\n")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        nxt = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + ("\n" + text[nxt + 1 :] if nxt >= 0 else "")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from perfdoc import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 FETCH = ROOT.parent / "shared" / "corpora" / "fetch.sh"
 SECTION = "## migrate"
@@ -174,21 +176,9 @@ def main() -> int:
     text = "\n".join(out) + "\n"
     print(text)
     if args.write_docs:
-        write_section(ROOT / "docs" / "performance.md", text)
+        write_section(ROOT / "docs" / "performance.md", SECTION, text)
     shutil.rmtree(work, ignore_errors=True)
     return 0
-
-
-def write_section(path: Path, section: str) -> None:
-    """Replace (or append) the ``## migrate`` section, leaving the others alone."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
-    start = text.find(SECTION + "\n")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        nxt = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + ("\n" + text[nxt + 1 :] if nxt >= 0 else "")
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
