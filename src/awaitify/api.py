@@ -275,6 +275,7 @@ def _scan(
     # a copy of the stat index: ``stats`` is updated with this run's hashes below
     known_before = snap.stats() if snap is not None else dict(stats)
     previous: Previous | None = None
+    looked_up = False  # for ``previous``: not looked up twice when it is not stored
     if cache.enabled and len(pending) <= _HASH_FIRST:
         # a few edited (or only touched) files: hash them, the result may be stored already
         for path in pending:
@@ -296,6 +297,7 @@ def _scan(
                     notes=(*seen.problems, *options.extra_notes, *cache.warnings)
                 )
             previous = _previous(config, cwd, cache, pairs, known_before)
+            looked_up = True
             patched = _unchanged_facts_result(config, cache, pairs, digests, fresh, previous)
             if patched is not None:
                 stats = dict(known_before)
@@ -328,7 +330,7 @@ def _scan(
         started_ns=started,
     )
     notes = [*seen.problems, *options.extra_notes]
-    if previous is None and cache.enabled and len(pending) <= _HASH_FIRST:
+    if not looked_up and cache.enabled and len(pending) <= _HASH_FIRST:
         previous = _previous(config, cwd, cache, pairs, known_before)
     result = project_result(config, analysed, cwd, (), cache, previous=previous)
     entries = [(a.source.display, a.digest) for a in analysed]

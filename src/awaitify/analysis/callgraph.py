@@ -15,7 +15,7 @@ elsewhere); a function passed *as an object* to ``asyncio.to_thread`` is not a c
 from __future__ import annotations
 
 import marshal
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property, partial
 from typing import NamedTuple
 
@@ -333,17 +333,13 @@ class CallGraph:
 
     def dependents(self, changed: list[Module]) -> set[int]:
         """ids of the changed modules and of every module that imports one, transitively."""
-        if not changed:
-            return set()
         importers = self.importers
-        seen = {id(m) for m in changed}
-        queue = list(changed)
-        while queue:
-            for importer in importers.get(id(queue.pop()), ()):
-                if id(importer) not in seen:
-                    seen.add(id(importer))
-                    queue.append(importer)
-        return seen
+        return {id(m) for m in _closure(changed, lambda m: importers.get(id(m), ()))}
+
+    def imported_closure(self, modules: list[Module]) -> list[Module]:
+        """``modules`` and every project module they import, transitively."""
+        imported = self.imported
+        return _closure(modules, lambda m: imported[m.path])
 
     # -- queries --------------------------------------------------------------------------
     def site(self, module: Module, row: int) -> Site | None:
@@ -395,6 +391,20 @@ class CallGraph:
         if not f.flags & FN_GENERATOR:
             return True
         return any(d in _CONTEXTMANAGERS for d in f.decorators)
+
+
+def _closure(start: list[Module], edges: Callable[[Module], Sequence[Module]]) -> list[Module]:
+    """``start`` and every module reachable from it along ``edges``, each once."""
+    out = list(start)
+    seen = {id(m) for m in out}
+    queue = list(out)
+    while queue:
+        for other in edges(queue.pop()):
+            if id(other) not in seen:
+                seen.add(id(other))
+                out.append(other)
+                queue.append(other)
+    return out
 
 
 def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:

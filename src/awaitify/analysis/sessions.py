@@ -162,17 +162,7 @@ def _imported_closure(project: ProjectView) -> list[Module]:
     anything their sessions come from is defined (all modules when every one is checked)."""
     if project.focus is None:
         return project.modules
-    imported = project.graph.imported
-    out = list(project.checked_modules)
-    seen = {id(m) for m in out}
-    queue = list(out)
-    while queue:
-        for dep in imported[queue.pop().path]:
-            if id(dep) not in seen:
-                seen.add(id(dep))
-                out.append(dep)
-                queue.append(dep)
-    return out
+    return project.graph.imported_closure(project.checked_modules)
 
 
 @dataclass
