@@ -593,8 +593,11 @@ def test_unresolved_calls_skip_library_objects_literals_and_awaits(tree: Tree) -
             "    return _SYMBOLS.get(currency), os.environ.get('X'), obj.get('a')\n\n\n"
             "async def fetch(obj) -> object:\n"
             "    return await obj.get('a')\n\n\n"
-            "def hand_over(obj, job) -> None:\n"
+            "def hand_over(obj, job, executor) -> None:\n"
             "    schedule(target=obj.get, get=job.get)\n"
+            "    executor.submit(obj.get, 'a')\n"
+            "    executor.submit(os.environ.get, 'a')\n"
+            "    print(job.get)\n"
         ),
     }
     root = project(tree, files)
@@ -609,6 +612,11 @@ def test_unresolved_calls_skip_library_objects_literals_and_awaits(tree: Tree) -
         (
             "app/use.py", 26,
             "may pass `Repo.get`, now async, as a value to `schedule(..., target=...)`: could "
+            "not resolve `obj.get`; whatever calls it must await it if it is",
+        ),
+        (
+            "app/use.py", 27,
+            "may pass `Repo.get`, now async, as a value to `executor.submit(...)`: could "
             "not resolve `obj.get`; whatever calls it must await it if it is",
         ),
     ]  # fmt: skip

@@ -16,7 +16,9 @@ declared with a library type (``self._entries: dict[...]``) or holds a literal
 as a keyword argument (``Thread(target=server.run)``; the per-file facts do not record
 those, so the few files whose text has one are read back) is listed as a callback, and so is
 an unresolved ``obj.run`` passed to a keyword that takes a callable (``target=``,
-``callback=``, ``on_*=``, ...): ``once=registration.once`` is data, not a callback.
+``callback=``, ``on_*=``, ...): ``once=registration.once`` is data, not a callback. Passed
+positionally, an unresolved ``obj.run`` is listed when the function it is passed to takes
+callables (``executor.submit``, ``loop.call_soon``, ``functools.partial``, ...).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from awaitify.analysis import apis
 from awaitify.analysis.facts import (
+    C_ARGS,
     C_CALLEE,
     C_COL,
     C_CTX,
@@ -104,6 +107,8 @@ class UnresolvedCalls:
                     self._getattr(module, row, call)
                     continue
                 last = callee.rpartition(".")[2]
+                if call[C_ARGS] and last in _TAKES_CALLABLES:
+                    self._positional(module, call, callee)
                 refs = self.by_name.get(last)
                 if refs is not None and self._unresolved(module, row, call, callee):
                     self.out.append(
@@ -279,6 +284,26 @@ class UnresolvedCalls:
                     continue
                 self.out.append(Review(module.path, kw.value.lineno, message))
 
+    def _positional(self, module: Module, call: CallRow, callee: str) -> None:
+        """``executor.submit(obj.run)``, ``loop.call_soon(obj.run)``: an unresolved
+        ``obj.run`` handed to a function that takes a callable."""
+        scope = call[C_SCOPE]
+        for arg in call[C_ARGS]:
+            if "." not in arg or "()" in arg:
+                continue
+            refs = self.by_name.get(arg.rpartition(".")[2])
+            if refs is None or self.resolver.resolve_name(module, scope, arg) is not None:
+                continue  # resolved ones are the planner's (``_passed_as_value``)
+            if self._foreign(module, scope, arg.rpartition(".")[0]):
+                continue
+            self.out.append(
+                Review(
+                    module.path, call[C_LINE],
+                    f"may pass {_labels(refs)}, now async, as a value to `{callee}(...)`: "
+                    f"could not resolve `{arg}`; whatever calls it must await it if it is",
+                )
+            )  # fmt: skip
+
     def _getattr(self, module: Module, row: int, call: CallRow) -> None:
         text = _call_text(self.read_source, module, call)
         found = _GETATTR_NAME.match(text) if text else None
@@ -309,6 +334,15 @@ class UnresolvedCalls:
         )  # fmt: skip
 
 
+#: Last names of functions that take a callable as a positional argument and call it later
+#: or elsewhere (a thread, an executor, the event loop, a registry of hooks).
+_TAKES_CALLABLES = frozenset(
+    {"submit", "run_in_executor", "to_thread", "run_sync", "call_soon", "call_soon_threadsafe",
+     "call_later", "call_at", "add_done_callback", "partial", "Thread", "Timer", "Process",
+     "map", "register", "signal", "add_signal_handler", "add_reader", "add_writer",
+     "start_soon", "start_new_thread", "apply_async", "delay", "connect", "subscribe",
+     "add_listener", "add_callback", "add_job", "schedule", "every"}
+)  # fmt: skip
 _CALLBACK_KEYWORDS = frozenset(
     {"target", "callback", "func", "fn", "function", "handler", "cb", "hook", "factory"}
 )

@@ -4,7 +4,6 @@ import weakref
 from collections.abc import Iterator
 
 from awaitify.analysis.boundaries import boundary_kind, is_adapter_class
-from awaitify.analysis.color import Colors
 from awaitify.analysis.project import Module, ProjectView
 from awaitify.analysis.resolve import ClassRef, FuncRef, Resolver
 from awaitify.model import Category
@@ -84,26 +83,25 @@ class MixedClass(Rule):
         resolver = project.graph.resolver
         colors = project.colors
         config = project.config
-        for module in project.modules:
+        # Only a public sync method that blocks or bridges can be reported: start from the
+        # coloured functions rather than from every class of the project.
+        classes: dict[tuple[int, int], tuple[Module, int]] = {}
+        for ref in (*colors.blocking, *colors.bridging):
+            fn = ref.fn
+            if fn.class_index >= 0 and not fn.is_async and is_public(fn):
+                classes.setdefault((id(ref.module), fn.class_index), (ref.module, fn.class_index))
+        position = {id(m): i for i, m in enumerate(project.modules)}
+        for module, ci in sorted(classes.values(), key=lambda c: (position[id(c[0])], c[1])):
             if module.layer in ("test", "migration"):
                 continue
-            functions = module.facts.functions
-            by_class: dict[int, list[int]] = {}
-            for i, fn in enumerate(functions):
-                if fn.class_index >= 0:
-                    by_class.setdefault(fn.class_index, []).append(i)
-            for ci, methods in by_class.items():
-                if module.class_layer(ci) in ("repository", "test", "migration"):
-                    continue
-                # cheapest test first: most classes have no public sync method doing I/O,
-                # and then there is no need to walk their bases
-                if not any(_may_report(colors, module, i) for i in methods):
-                    continue
-                if not has_async_methods(resolver, ClassRef(module, ci)):
-                    continue
-                if is_adapter_class(module, ci, config, resolver):
-                    continue
-                for i in methods:
+            if module.class_layer(ci) in ("repository", "test", "migration"):
+                continue
+            if not has_async_methods(resolver, ClassRef(module, ci)):
+                continue
+            if is_adapter_class(module, ci, config, resolver):
+                continue
+            for i, fn in enumerate(module.facts.functions):
+                if fn.class_index == ci:
                     hit = self._check_method(project, resolver, module, i)
                     if hit is not None:
                         yield hit
@@ -130,15 +128,6 @@ class MixedClass(Rule):
             what="blocking" if what == "blocks" else "runs a bridge into async code",
             via=chain_text(chain),
         )
-
-
-def _may_report(colors: Colors, module: Module, index: int) -> bool:
-    """Could :meth:`MixedClass._check_method` report this method? (a cheap necessary test)"""
-    fn = module.facts.functions[index]
-    if fn.is_async or not is_public(fn):
-        return False
-    ref = FuncRef(module, index)
-    return ref in colors.blocking or ref in colors.bridging
 
 
 _ASYNC_CLASSES: weakref.WeakKeyDictionary[Module, frozenset[int]] = weakref.WeakKeyDictionary()
