@@ -666,3 +666,48 @@ def test_facts_do_not_depend_on_anything_but_the_bytes() -> None:
     # the per-process extractor is reused: a second, different file starts clean
     other = facts_from_bytes(b"def g(): pass\n")
     assert [x.qualname for x in other.functions] == ["g"] and other.calls == ()
+
+
+# -- facts that differ only by line numbers (the early cutoff of a rescan) -------------------
+RENUMBER_SRC = """\
+import time
+
+
+def work():  # awaitify: ignore[ASY100]
+    time.sleep(1)
+
+
+class Job:
+    def run(self):
+        with open("x") as fh:
+            return fh.read()
+"""
+
+
+def test_line_mapping_follows_lines_inserted_and_removed() -> None:
+    from awaitify.analysis.renumber import line_mapping
+
+    old = facts(RENUMBER_SRC)
+    new = facts('"""Jobs."""\n# note\n' + RENUMBER_SRC.replace("\n\n\nclass", "\n\n\n\n\nclass"))
+    mapping = line_mapping(old, new)
+    assert mapping == {1: 3, 4: 6, 5: 7, 8: 12, 9: 13, 10: 14, 11: 15}
+    assert line_mapping(old, old) == {line: line for line in mapping}
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda s: s.replace("time.sleep(1)", "time.sleep(\n        1)"), id="span"),
+        pytest.param(lambda s: s.replace("  # awaitify: ignore[ASY100]", ""), id="suppression"),
+        pytest.param(lambda s: s.replace("import time", "import time\nimport os"), id="import"),
+        pytest.param(
+            lambda s: s.replace("def work():", "def work():\n    pass\n\n\ndef other():"),
+            id="function",
+        ),
+        pytest.param(lambda s: s + "def broken(:\n", id="syntax-error"),
+    ],
+)
+def test_line_mapping_is_none_when_more_than_lines_changed(edit) -> None:  # type: ignore[no-untyped-def]
+    from awaitify.analysis.renumber import line_mapping
+
+    assert line_mapping(facts(RENUMBER_SRC), facts(edit(RENUMBER_SRC))) is None

@@ -77,6 +77,31 @@ def edit(path: Path, new_text: str) -> None:
         ),
         pytest.param(lambda s: "import os\n" + s, True, id="lines-shift"),
         pytest.param(
+            lambda s: (
+                '"""Billing."""\n\n' + s.replace("class Billing", "# Billing\n\nclass Billing")
+            ),
+            False,
+            id="lines-inserted-around-the-facts",
+        ),
+        pytest.param(
+            lambda s: s.replace("\n\n\nclass Billing", "\nclass Billing"),
+            False,
+            id="blank-lines-removed",
+        ),
+        pytest.param(
+            lambda s: s.replace("time.sleep(1)", "time.sleep(\n            1\n        )"),
+            True,
+            id="a-call-spans-more-lines",
+        ),
+        pytest.param(
+            lambda s: s.replace(
+                "        time.sleep(1)\n",
+                "        # awaitify: ignore[ASY100]\n        time.sleep(1)\n",
+            ),
+            True,
+            id="suppression-on-its-own-line",
+        ),
+        pytest.param(
             lambda s: s.replace("time.sleep(1)", "time.sleep(1)  # noqa: ASY100"),
             True,
             id="suppression",

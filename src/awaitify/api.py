@@ -364,12 +364,16 @@ def _unchanged_facts_result(
     fresh: dict[str, tuple[int, int, int, bytes]],
     previous: Previous | None,
 ) -> Result | None:
-    """Early cutoff: when every edited file has the same facts as before (a comment, a blank
-    line, an edit inside a string: nothing the analysis reads moved), the previous result
-    still holds but for the edited files' line counts and the fingerprints of their
-    findings (a fingerprint hashes the text of the finding's line). None otherwise."""
+    """Early cutoff: when every edited file has the same facts as before (a comment, an edit
+    inside a string: nothing the analysis reads changed), the previous result still holds
+    but for the edited files' line counts and the fingerprints of their findings (a
+    fingerprint hashes the text of the finding's line). The same holds when the facts only
+    moved to other lines, in order (lines inserted or removed around them: a comment block,
+    blank lines, a longer docstring); the findings of that file then move with them (see
+    :mod:`awaitify.analysis.renumber`). None otherwise."""
     from awaitify.analysis.facts import dump_facts, load_facts
     from awaitify.analysis.findings import fingerprint
+    from awaitify.analysis.renumber import line_mapping
     from awaitify.engine.parse import facts_from_bytes
     from awaitify.engine.runner import facts_key, facts_salt
     from awaitify.engine.source import source_line
@@ -381,6 +385,7 @@ def _unchanged_facts_result(
     old_keys = {facts_key(previous.digests[display_of[path]], salt): path for path in fresh}
     old_blobs = cache.get_facts(old_keys)
     lines: dict[str, int] = {}  # display path -> new line count
+    moved: dict[str, dict[int, int]] = {}  # display path -> old line -> new line
     new_facts: list[tuple[bytes, bytes]] = []
     same = True
     for key, path in old_keys.items():
@@ -394,11 +399,16 @@ def _unchanged_facts_result(
         facts = facts_from_bytes(data, config.target_version)
         # stored either way: when the facts did change, the full run finds them by hash
         new_facts.append((facts_key(digests[path], salt), dump_facts(facts)))
-        if key not in old_blobs or facts._replace(lines=0) != load_facts(old_blobs[key])._replace(
-            lines=0
-        ):
+        if key not in old_blobs:
             same = False
             continue
+        old = load_facts(old_blobs[key])
+        if facts._replace(lines=0) != old._replace(lines=0):
+            mapping = line_mapping(old, facts)
+            if mapping is None:
+                same = False
+                continue
+            moved[display_of[path]] = mapping
         lines[display_of[path]] = facts.lines
     cache.put_facts(new_facts)
     if not same:
@@ -406,24 +416,28 @@ def _unchanged_facts_result(
     last = previous.result
     abspath_of = {display: path for path, display in pairs}
     root = str(config.root)
+    findings: list[Finding] = []
+    for f in last.findings:
+        if f.path in moved:
+            mapping = moved[f.path]
+            if f.line not in mapping or f.end_line not in mapping:
+                return None  # a line the facts do not hold: recompute rather than guess
+            f = f._replace(line=mapping[f.line], end_line=mapping[f.end_line])
+        if f.path in lines and f.path in abspath_of:
+            f = f._replace(
+                fingerprint=fingerprint(
+                    f.code,
+                    os.path.relpath(abspath_of[f.path], root).replace(os.sep, "/"),
+                    f.symbol,
+                    source_line(abspath_of[f.path], f.line),
+                )
+            )
+        findings.append(f)
     files = tuple(
         row._replace(lines=lines[row.path]) if row.path in lines else row for row in last.files
     )
-    findings = tuple(
-        f._replace(
-            fingerprint=fingerprint(
-                f.code,
-                os.path.relpath(abspath_of[f.path], root).replace(os.sep, "/"),
-                f.symbol,
-                source_line(abspath_of[f.path], f.line),
-            ),
-        )
-        if f.path in lines and f.path in abspath_of
-        else f
-        for f in last.findings
-    )
     summary = last.summary._replace(lines=sum(row.lines for row in files))
-    return last._replace(files=files, findings=findings, summary=summary)
+    return last._replace(files=files, findings=tuple(findings), summary=summary)
 
 
 def _stat_and_hash(path: str) -> tuple[int, int, int, bytes] | None:
