@@ -103,3 +103,34 @@ def test_config_from_a_header_or_a_pyproject(tree: Tree) -> None:
     folder = fixture_config(root / "ASY302_dir")
     assert folder.boundaries.adapter_classes == ("*Facade",)
     assert folder.root == (root / "ASY302_dir").resolve()
+
+
+# -- messages the fixtures do not check --------------------------------------------------------
+TRIO = """\
+import trio
+
+
+async def work():
+    return 1
+
+
+async def handler():
+    return trio.run(work)
+
+
+def test_work():
+    assert trio.run(work) == 1
+"""
+
+
+def test_trio_run_is_told_as_trio(tree: Tree) -> None:
+    """``trio.run`` inside an asyncio coroutine blocks the loop (trio checks only for a trio
+    loop), and a sync test that drives ``trio.run`` should run under trio, not asyncio."""
+    from awaitify.api import ScanOptions, scan
+
+    root = tree({"tests/test_trio.py": TRIO})
+    found = scan([root], None, ScanOptions(use_cache=False, cwd=str(root), jobs=1)).findings
+    messages = {f.code: f.message for f in found}
+    assert messages["ASY103"].endswith("the loop is blocked until `trio.run` returns")
+    assert "`@pytest.mark.trio`" in messages["ASY205"]
+    assert "pytest.mark.asyncio" not in messages["ASY205"]

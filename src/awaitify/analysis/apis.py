@@ -133,7 +133,8 @@ BLOCKING_FUNCTIONS: frozenset[str] = frozenset(
         "socket.create_connection",
         "socket.getaddrinfo",
         "socket.gethostbyname",
-        "redis.Redis.from_url",
+        # not ``redis.Redis.from_url``: like ``redis.Redis(...)``, it only builds a client
+        # (redis-py connects on the first command)
         "smtplib.SMTP",
         "smtplib.SMTP_SSL",
     }

@@ -23,13 +23,14 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from awaitify.analysis.facts import (
     C_ARGS,
     C_CALLEE,
     C_FLAGS,
     C_SCOPE,
+    CALL_IN_LAMBDA,
     CALL_IN_MAIN,
     FN_IN_MAIN,
     Function,
@@ -38,6 +39,9 @@ from awaitify.analysis.project import Module
 from awaitify.analysis.resolve import ClassRef, FuncRef, Resolver
 from awaitify.config import Config
 from awaitify.engine.discover import gitignore_spec
+
+if TYPE_CHECKING:
+    from awaitify.analysis.callgraph import CallGraph
 
 # -- kinds returned by :func:`boundary_kind` ----------------------------------------------
 CELERY_TASK = "celery-task"
@@ -66,6 +70,9 @@ _CELERY_TASK_BASES = frozenset({"celery.Task", "celery.app.task.Task", "celery.t
 _CLI_PACKAGES = frozenset({"click", "typer", "rich_click", "cloup", "asyncclick", "cyclopts"})
 #: decorator methods of a CLI object that register a command (``default``: cyclopts)
 _CLI_METHODS = frozenset({"command", "group", "callback", "default"})
+#: click decorators of a callback that click itself invokes (``@click.pass_context`` on
+#: the wrapper that a decorator such as Flask's ``with_appcontext`` puts around a command)
+_CLI_PASS_DECORATORS = frozenset({"pass_context", "pass_obj"})
 #: classes whose ``run`` is the entry of a thread or a worker process
 _THREAD_BASES = frozenset(
     {"threading.Thread", "multiprocessing.Process", "gunicorn.workers.base.Worker"}
@@ -87,6 +94,15 @@ _ROUTER_NAMES = frozenset({"router", "app", "api", "application", "routes"})
 
 #: decorators that keep a function a plain callable
 _TRANSPARENT_DECORATORS = frozenset({"functools.wraps", "wraps", "staticmethod"})
+
+#: calls that tell whether an event loop is running in this thread (``loop.is_running()``
+#: is matched by its method name)
+_LOOP_PROBES = frozenset(
+    {"asyncio.get_running_loop", "asyncio._get_running_loop",
+     "asyncio.events.get_running_loop", "asyncio.events._get_running_loop"}
+)  # fmt: skip
+#: methods that hand a coroutine to a loop as a task, without waiting for it
+_SCHEDULE_METHODS = frozenset({"create_task", "ensure_future"})
 
 _FIXTURE_DECORATORS = frozenset(
     {"pytest.fixture", "pytest_asyncio.fixture", "fixture", "pytest.yield_fixture"}
@@ -194,6 +210,8 @@ class _ModuleInfo:
     main_called: frozenset[str]  # names called (or passed) under ``if __name__ == "__main__"``
     argparse_scopes: frozenset[int]  # functions whose own body builds/parses an ArgumentParser
     imports_celery: bool
+    probe_scopes: frozenset[int]  # functions whose own body asks whether a loop is running
+    schedule_scopes: frozenset[int]  # functions whose own body schedules a task on a loop
 
 
 _INFO: weakref.WeakKeyDictionary[Module, _ModuleInfo] = weakref.WeakKeyDictionary()
@@ -205,17 +223,34 @@ def _module_info(module: Module) -> _ModuleInfo:
         return found
     main_called: set[str] = set()
     argparse_scopes: set[int] = set()
+    probe_scopes: set[int] = set()
+    schedule_scopes: set[int] = set()
     for call in module.facts.calls:
         callee = call[C_CALLEE]
         scope = call[C_SCOPE]
-        if scope < 0 and call[C_FLAGS] & CALL_IN_MAIN:
-            if callee:
-                main_called.add(callee)
-            main_called.update(a for a in call[C_ARGS] if a)
-        if scope >= 0 and (callee == "argparse.ArgumentParser" or callee.endswith(".parse_args")):
+        if scope < 0:
+            if call[C_FLAGS] & CALL_IN_MAIN:
+                if callee:
+                    main_called.add(callee)
+                main_called.update(a for a in call[C_ARGS] if a)
+            continue
+        if callee == "argparse.ArgumentParser" or callee.endswith(".parse_args"):
             argparse_scopes.add(scope)
+        if call[C_FLAGS] & CALL_IN_LAMBDA:
+            continue
+        last = callee.rpartition(".")[2]
+        if callee in _LOOP_PROBES or (last == "is_running" and "." in callee):
+            probe_scopes.add(scope)
+        elif last in _SCHEDULE_METHODS and "." in callee:
+            schedule_scopes.add(scope)
     imports_celery = any(imp.target.split(".")[0] == "celery" for imp in module.facts.imports)
-    found = _ModuleInfo(frozenset(main_called), frozenset(argparse_scopes), imports_celery)
+    found = _ModuleInfo(
+        frozenset(main_called),
+        frozenset(argparse_scopes),
+        imports_celery,
+        frozenset(probe_scopes),
+        frozenset(schedule_scopes),
+    )
     _INFO[module] = found
     return found
 
@@ -293,14 +328,23 @@ _DUNDER_TWINS = {
 def async_twin(module: Module, fn_index: int, resolver: Resolver) -> str | None:
     """The ``async def`` a sync method is the blocking twin of, in a deliberate dual
     sync/async API: ``read``/``aread``, ``send``/``send_async``/``async_send``,
-    ``fetch_sync``/``fetch``, ``__iter__``/``__aiter__``, ``close``/``aclose``."""
+    ``fetch_sync``/``fetch``, ``__iter__``/``__aiter__``, ``close``/``aclose``. A module-level
+    function has its twin among the module-level functions of its module
+    (``def send_message`` beside ``async def asend_message``)."""
     fn = module.facts.functions[fn_index]
-    if fn.is_async or fn.class_index < 0:
+    if fn.is_async or (fn.class_index < 0 and fn.parent >= 0):
         return None
     name = fn.name
     candidates = [f"a{name}", f"a_{name}", f"async_{name}", f"{name}_async", f"aio_{name}"]
     if name.endswith("_sync"):
         candidates.append(name[: -len("_sync")])
+    if fn.class_index < 0:
+        functions = resolver.index(module).top_functions
+        for candidate in candidates:
+            index = functions.get(candidate)
+            if index is not None and module.facts.functions[index].is_async:
+                return candidate
+        return None
     if name in _DUNDER_TWINS:
         candidates.append(_DUNDER_TWINS[name])
     for c in resolver.mro(ClassRef(module, fn.class_index)):
@@ -310,6 +354,45 @@ def async_twin(module: Module, fn_index: int, resolver: Resolver) -> str | None:
             if index is not None and c.module.facts.functions[index].is_async:
                 return candidate
     return None
+
+
+def is_loop_dispatcher(module: Module, fn_index: int, graph: CallGraph) -> str | None:
+    """A sync function that asks whether an event loop is running (``get_running_loop()``,
+    ``loop.is_running()``) and, when one is, schedules the coroutine on it as a task
+    (``loop.create_task(...)``, ``asyncio.ensure_future(...)``): its ``asyncio.run`` or
+    ``run_until_complete`` only runs when no loop is running, so calling it from async code
+    starts no second loop. The probe or the scheduling may sit in a project helper it calls
+    (``if is_loop_running(): spawn_task(coro)``)."""
+    fn = module.facts.functions[fn_index]
+    if fn.is_async:
+        return None
+    info = _module_info(module)
+    probes = fn_index in info.probe_scopes
+    schedules = fn_index in info.schedule_scopes
+    if not (probes and schedules):
+        for site in graph.body_sites(FuncRef(module, fn_index)):
+            target = site.target
+            if isinstance(target, FuncRef) and not target.fn.is_async:
+                helper = _module_info(target.module)
+                probes = probes or target.index in helper.probe_scopes
+                schedules = schedules or target.index in helper.schedule_scopes
+                if probes and schedules:
+                    break
+        else:
+            return None
+    return "a loop-aware dispatcher: with a running loop, it schedules a task instead"
+
+
+def _bridges_within(module: Module, fn_index: int) -> bool:
+    """Does a bridge call sit in ``fn_index``'s body or in a function nested in it? (A
+    dispatcher is an adapter for its own bridges, not a boundary for the blocking work or
+    the task scheduling it also does.)"""
+    calls = module.facts.calls
+    return any(
+        fn_index in enclosing_functions(module, calls[row][C_SCOPE])
+        for row, _ in module.facts.bridges
+        if calls[row][C_SCOPE] >= 0
+    )
 
 
 # -- entry points ---------------------------------------------------------------------------
@@ -336,6 +419,8 @@ def _cli_decorator(module: Module, fn: Function, resolver: Resolver | None) -> s
         root = deco.split(".")[0]
         last = deco.rpartition(".")[2]
         if root in _CLI_PACKAGES and last in ("command", "group", "callback"):
+            return f"@{deco}"
+        if root in _CLI_PACKAGES and last in _CLI_PASS_DECORATORS:
             return f"@{deco}"
         if deco in ("command", "group"):  # ``from click import command``
             if any(i.local == deco and i.target.split(".")[0] in _CLI_PACKAGES
@@ -618,6 +703,14 @@ def boundary_kind(
         entry = is_entrypoint(module, s, config, resolver)
         if entry:
             return ENTRY_POINT, entry
+        if fn.class_index < 0:
+            twin = async_twin(module, s, resolver)
+            if twin:
+                return ADAPTER, f"the sync twin of `async def {twin}`"
+        if _bridges_within(module, s):
+            dispatcher = is_loop_dispatcher(module, s, resolver.project.graph)
+            if dispatcher:
+                return ADAPTER, dispatcher
         if is_sync_hook(module, s, config):
             return SYNC_HOOK, "configured sync hook"
     handed = is_handed_over(module, fn_index, resolver)

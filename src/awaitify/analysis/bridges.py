@@ -9,9 +9,11 @@ applies, so one bridge is one finding:
   boundary and stays silent (helpers such as ``def run(coro): return asyncio.run(coro)``
   in ``conftest.py`` serve the tests, which ASY205 already reports);
 * ASY301 — in the body of a Celery task (or a function nested in one);
-* ASY302 — in a method of an adapter class (``*Adapter``/``*Bridge`` or configured), or
-  in the sync twin of an async method (``send`` beside ``async def asend``, ``__iter__``
-  beside ``__aiter__``): the sync face of a deliberate dual API is an adapter too;
+* ASY302 — in a method of an adapter class (``*Adapter``/``*Bridge`` or configured), in
+  the sync twin of an async method or module-level function (``send`` beside
+  ``async def asend``, ``__iter__`` beside ``__aiter__``): the sync face of a deliberate
+  dual API is an adapter too; or in a loop-aware dispatcher, which schedules a task when
+  a loop is running and bridges only when none is;
 * ASY303 — under ``if __name__ == "__main__":``, in an entry point (``main``, a
   click/typer/cyclopts/argparse command, a Django management command, the ``run`` of a
   ``Thread``/``Process`` subclass), in a configured sync hook, in a nested or private

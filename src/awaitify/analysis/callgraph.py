@@ -52,6 +52,10 @@ _THREAD_DECORATORS = frozenset(
 )  # fmt: skip
 #: ``getaddrinfo`` with this flag only parses a numeric address: no name lookup, no wait
 _NUMERIC_HOST = "socket.AI_NUMERICHOST"
+#: ``waitpid`` with this flag only polls: it returns ``(0, 0)`` at once if no child exited
+_NO_HANG = "os.WNOHANG"
+#: opening the null device touches no disk and never waits
+_DEVNULL = "os.devnull"
 #: decorators that leave an ``async def`` a coroutine function
 _TRANSPARENT_DECORATORS = frozenset(
     {
@@ -409,11 +413,15 @@ def _closure(start: list[Module], edges: Callable[[Module], Sequence[Module]]) -
 
 def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
     """A call of a blocking API that, by its arguments or its receiver, returns at once:
-    ``getaddrinfo(..., AI_NUMERICHOST)``, or a socket method in a function that calls
-    ``setblocking`` on that socket (``setblocking(True)``, which restores the default, is
-    next to never written)."""
+    ``getaddrinfo(..., AI_NUMERICHOST)``, ``waitpid(pid, WNOHANG)``, ``open(os.devnull)``,
+    or a socket method in a function that calls ``setblocking`` on that socket
+    (``setblocking(True)``, which restores the default, is next to never written)."""
     if api == "socket.getaddrinfo":
         return _NUMERIC_HOST in call[C_ARGS]
+    if api == "os.waitpid":
+        return _NO_HANG in call[C_ARGS]
+    if api in ("open", "io.open"):
+        return call[C_ARGS][:1] == (_DEVNULL,)
     if api.startswith("socket.socket."):
         scope = call[C_SCOPE]
         wanted = call[C_CALLEE].rpartition(".")[0] + ".setblocking"

@@ -6,7 +6,9 @@ another bridge), directly or through sync project functions. Both propagate back
 over the call graph breadth-first from the seeds, so the chain recorded for every
 function is a shortest one: ``open_ticket → notify → requests.post``.
 
-Async functions stop the propagation: calling one does not run its body.
+Async functions stop the propagation: calling one does not run its body. A loop-aware
+dispatcher stops the bridge colour: with a running loop it schedules a task instead of
+bridging (:func:`~awaitify.analysis.boundaries.is_loop_dispatcher`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections import deque
 from functools import cached_property
 from typing import NamedTuple
 
+from awaitify.analysis.boundaries import is_loop_dispatcher
 from awaitify.analysis.callgraph import KIND_BLOCKING, KIND_BRIDGE, CallGraph, Site
 from awaitify.analysis.facts import C_FLAGS, CALL_IN_LAMBDA
 from awaitify.analysis.resolve import FuncRef
@@ -54,9 +57,15 @@ class Colors:
                 if site.scope >= 0
             }
         )
+
+        def stops(fn: FuncRef) -> bool:
+            return (
+                kind == KIND_BRIDGE and is_loop_dispatcher(fn.module, fn.index, graph) is not None
+            )
+
         for module_position, index in seeds:
             fn = FuncRef(modules[module_position], index)
-            if fn.fn.is_async or not graph.runs_body_when_called(fn):
+            if fn.fn.is_async or not graph.runs_body_when_called(fn) or stops(fn):
                 continue
             for site in graph.body_sites(fn):
                 if site.kind == kind:
@@ -72,7 +81,7 @@ class Colors:
                 caller = FuncRef(site.module, scope)
                 if caller in found or caller.fn.is_async:
                     continue
-                if not graph.runs_body_when_called(caller):
+                if not graph.runs_body_when_called(caller) or stops(caller):
                     continue
                 if site.module.facts.calls[site.row][C_FLAGS] & CALL_IN_LAMBDA:
                     continue

@@ -23,6 +23,7 @@ from awaitify.rules.helpers import class_of, functions
 
 _RUNNING_LOOP = frozenset({"asyncio.get_running_loop", "asyncio.get_event_loop"})
 _THREADSAFE_RESULT = "asyncio.run_coroutine_threadsafe().result"
+_TRIO_RUN = "trio.run"
 
 
 class BridgeInRunningLoop(Rule):
@@ -30,14 +31,17 @@ class BridgeInRunningLoop(Rule):
     Reports `asyncio.run`, `loop.run_until_complete` or `async_to_sync` executed inside an
     `async def` — directly, or through sync project functions (the chain is given) — and
     `asyncio.run_coroutine_threadsafe(coro, loop).result()` where `loop` is the running
-    loop.
+    loop. A sync function that checks for a running loop and, when there is one, schedules
+    the coroutine as a task on it (`loop.create_task(...)`) bridges only without a loop: a
+    chain through it is not reported.
 
     ## Why is this bad?
     These bridges start or block on an event loop. Inside a coroutine a loop is already
     running in this thread: `asyncio.run` raises `RuntimeError: asyncio.run() cannot be
     called from a running event loop`, `run_until_complete` raises `This event loop is
     already running`, and waiting on `run_coroutine_threadsafe(...).result()` for the loop
-    you are blocking is a deadlock.
+    you are blocking is a deadlock. `trio.run` checks only for a running trio loop: it
+    runs, and blocks the asyncio loop until it returns.
 
     ## Example
     ```python
@@ -150,7 +154,13 @@ class BridgeInRunningLoop(Rule):
         deadlock: bool = False,
     ) -> Hit:
         call = module.facts.calls[row]
-        outcome = "a deadlock" if deadlock else "a RuntimeError at run time"
+        if deadlock:
+            outcome = "a deadlock"
+        elif chain[-1] == _TRIO_RUN:
+            # trio checks only for a trio loop: it runs, and the asyncio loop stands still
+            outcome = "the loop is blocked until `trio.run` returns"
+        else:
+            outcome = "a RuntimeError at run time"
         return self.hit(
             module, call[C_LINE], call[C_COL], call[C_END_LINE], call[C_END_COL],
             symbol=fn.label, chain=chain, class_index=class_of(fn.module, fn.index),

@@ -4,6 +4,7 @@ import weakref
 from collections.abc import Iterator
 
 from awaitify.analysis.boundaries import boundary_kind, is_adapter_class
+from awaitify.analysis.bridges import only_called_from_entry_points
 from awaitify.analysis.project import Module, ProjectView
 from awaitify.analysis.resolve import ClassRef, FuncRef, Resolver
 from awaitify.model import Category
@@ -24,7 +25,8 @@ class MixedClass(Rule):
     helpers (methods that do no I/O, such as formatting) are not reported, and neither is
     the sync half of a deliberate dual API — a method whose async twin is already in the
     class (`read` beside `async def aread`, `send` beside `send_async` / `async_send`,
-    `fetch_sync` beside `async def fetch`). Classes of the
+    `fetch_sync` beside `async def fetch`) — nor a method that only bridges and that only
+    entry points call (its bridge is an entry bridge, ASY303). Classes of the
     repository layer are reported by ASY202 instead, adapter classes (ASY302) and test code
     not at all.
 
@@ -118,6 +120,8 @@ class MixedClass(Rule):
         if boundary_kind(module, index, resolver, project.config) is not None:
             return None  # includes the sync half of a sync/async pair (``read``/``aread``)
         what, chain = reason
+        if what != "blocks" and only_called_from_entry_points(project, resolver, module, index):
+            return None  # its bridges are entry bridges (ASY303): it runs before any loop
         return self.hit(
             module,
             *def_span(fn),

@@ -78,7 +78,8 @@ class SyncTestOfAsync(Rule):
 
     ## Options
     `pytest-marker` (`asyncio` or `anyio`) and `asyncio-mode` decide the marker the fix
-    adds and the one the message suggests.
+    adds and the one the message suggests (a test that drives `trio.run` is told to run
+    under trio instead).
     """
 
     code = "ASY205"
@@ -107,6 +108,11 @@ class SyncTestOfAsync(Rule):
         for found in first.values():
             if found.where == "fixture":
                 advice = "make it an async fixture and `await` instead"
+            elif found.api == "trio.run":  # trio code does not run on an asyncio loop
+                advice = (
+                    "make it an `async def` test run by trio (`@pytest.mark.trio` with "
+                    "pytest-trio, or `@pytest.mark.anyio` with the trio backend)"
+                )
             else:
                 advice = _testcase_advice(resolver, found) or (
                     "make it an `async def` test" + (f" with {marker}" if marker else "")

@@ -15,8 +15,9 @@ class EntrypointBridge(Rule):
     program's entry: under `if __name__ == "__main__":`, in a function named in
     `boundaries.entry-points` (default `main`), in a function defined or called under the
     `__main__` guard, in a click/typer command (`@click.command()`, `@cli.command()`,
-    `@app.command()`, cyclopts), in a function that builds an `argparse` parser, in a
-    Django management command's `handle`, in a top-level `pytest_*` hook, in the `run` of a
+    `@app.command()`, cyclopts) or a callback that click invokes (`@click.pass_context`,
+    `@click.pass_obj`), in a function that builds an `argparse` parser, in a Django
+    management command's `handle`, in a top-level `pytest_*` hook, in the `run` of a
     `Thread`/`Process`/gunicorn worker subclass, in a configured sync hook, anywhere in a
     file of the `script` layer — and in the functions such an entry hands control to: a
     nested or private function that nothing calls directly (a `Thread(target=...)`,
