@@ -622,6 +622,72 @@ def test_unresolved_calls_skip_library_objects_literals_and_awaits(tree: Tree) -
     ]  # fmt: skip
 
 
+def test_a_converted_function_used_as_a_decorator_or_an_imported_callback_is_listed(
+    tree: Tree,
+) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/deco.py": (
+            "import time\n\n\ndef with_context(f):\n    time.sleep(0.1)\n    return f\n"
+        ),
+        "app/cli.py": (
+            "import threading\n\n"
+            "from app.deco import with_context\n\n\n"
+            "@with_context\n"
+            "def command():\n"
+            "    return 1\n\n\n"
+            "def start():\n"
+            "    threading.Thread(target=with_context).start()\n"
+        ),
+    }
+    root = project(tree, files)
+    result = run(root, "app/deco.py::with_context")
+    assert [(r.path, r.line, r.message) for r in result.review] == [
+        (
+            "app/cli.py", 6,
+            "`with_context` is now async but decorates `command`: a decorator runs when "
+            "`command` is defined, where it cannot be awaited, and `command` would become a "
+            "coroutine; keep `with_context` sync",
+        ),
+        (
+            "app/cli.py", 12,
+            "`with_context` is now async but is passed as a value to "
+            "`threading.Thread(..., target=...)`: whatever calls it must await it",
+        ),
+    ]  # fmt: skip
+
+
+def test_a_sync_function_that_returned_a_coroutine_returns_its_result(tree: Tree) -> None:
+    src = (
+        "import asyncio\n\n\n"
+        "async def _afetch(key):\n"
+        "    return key\n\n\n"
+        "def fetch(key, use_async=False):\n"
+        "    if use_async:\n"
+        "        return _afetch(key)\n"
+        "    return key\n\n\n"
+        "def pause():\n"
+        "    return asyncio.sleep(0)\n\n\n"
+        "async def handler():\n"
+        "    return await fetch(1, use_async=True)\n"
+    )
+    root = project(tree, {"app/svc.py": src})
+    result = run(root, "app/svc.py::fetch", "app/svc.py::pause")
+    assert not result.refused, result.refused
+    (change,) = result.touched
+    after = change.after.decode()
+    assert (
+        "async def fetch(key, use_async=False):\n    if use_async:\n        return await _afetch(key)\n"
+        in after
+    )
+    assert "async def pause():\n    return await asyncio.sleep(0)\n" in after
+    assert "    return await fetch(1, use_async=True)\n" in after  # not awaited twice
+    assert [(r.line, r.message.split(";")[0]) for r in result.review] == [
+        (10, "`fetch` returned the coroutine of `_afetch(...)`"),
+        (15, "`pause` returned the coroutine of `asyncio.sleep(...)`"),
+    ]
+
+
 # -- blocking functions that need the running loop ------------------------------------------
 def test_a_function_that_needs_the_running_loop_is_not_moved_to_a_thread(tree: Tree) -> None:
     src = (

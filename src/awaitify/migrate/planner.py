@@ -36,7 +36,13 @@ from dataclasses import dataclass
 from awaitify.analysis import apis
 from awaitify.analysis import boundaries as b
 from awaitify.analysis.bridges import ISOLATED_TESTCASE, UNITTEST_TESTCASE, testcase_bases
-from awaitify.analysis.callgraph import KIND_BLOCKING, KIND_BRIDGE, KIND_PROJECT, Site
+from awaitify.analysis.callgraph import (
+    KIND_ASYNC_API,
+    KIND_BLOCKING,
+    KIND_BRIDGE,
+    KIND_PROJECT,
+    Site,
+)
 from awaitify.analysis.facts import (
     C_ARGS,
     C_CALLEE,
@@ -60,6 +66,7 @@ from awaitify.analysis.facts import (
     CTX_AWAIT,
     CTX_ITER,
     CTX_OPERAND,
+    CTX_RETURN,
     CTX_TEST,
     FN_GENERATOR,
     FN_PROPERTY,
@@ -562,6 +569,8 @@ class Planner:
                 if self.graph.is_coroutine_function(target):
                     if was_sync and ctx in _VALUE_CTX:
                         self._edit(module, site.row, AWAIT, target.label)  # the ASY104 fix
+                    elif was_sync and ctx == CTX_RETURN:
+                        self._return_awaited(fn, site.row, target.label)
                     continue
                 if target.fn.is_async:
                     continue
@@ -583,6 +592,23 @@ class Planner:
                     self._edit(module, site.row, OFFLOAD, site.api)
             elif site.kind == KIND_BRIDGE:
                 self._unbridge(fn, site)
+            elif (
+                site.kind == KIND_ASYNC_API
+                and was_sync
+                and ctx == CTX_RETURN
+                and site.api not in apis.TASK_FUNCTIONS  # a task returned is not awaited here
+            ):
+                self._return_awaited(fn, site.row, site.api)
+
+    def _return_awaited(self, fn: FuncRef, row: int, label: str) -> None:
+        """A sync function that returned a coroutine (``return self._afetch(...)``, the
+        async branch of a dual-mode function) returns its result once it is async: its
+        callers, which the migration awaits, get the value and not a coroutine."""
+        line = fn.module.facts.calls[row][C_LINE]
+        self._edit(fn.module, row, AWAIT, label)
+        self.review(fn.module, line, f"`{fn.label}` returned the coroutine of `{label}(...)`; "
+                    "now async, it returns its result (`return await`): a caller that kept "
+                    f"`{fn.label}()` to await it later must not await it again")  # fmt: skip
 
     def needs_running_loop(self, fn: FuncRef) -> str:
         """The loop-bound asyncio API ``fn``'s own body calls (``asyncio.get_running_loop``,

@@ -18,7 +18,9 @@ those, so the few files whose text has one are read back) is listed as a callbac
 an unresolved ``obj.run`` passed to a keyword that takes a callable (``target=``,
 ``callback=``, ``on_*=``, ...): ``once=registration.once`` is data, not a callback. Passed
 positionally, an unresolved ``obj.run`` is listed when the function it is passed to takes
-callables (``executor.submit``, ``loop.call_soon``, ``functools.partial``, ...).
+callables (``executor.submit``, ``loop.call_soon``, ``functools.partial``, ...). A converted
+function applied as a bare decorator (``@with_appcontext``) is listed too: it runs where the
+decorated function is defined, and nothing can await it there.
 """
 
 from __future__ import annotations
@@ -119,6 +121,7 @@ class UnresolvedCalls:
                         )
                     )  # fmt: skip
             self._keywords(module)
+            self._decorators(module)
         return self.out
 
     def _unresolved(self, module: Module, row: int, call: CallRow, callee: str) -> bool:
@@ -268,7 +271,7 @@ class UnresolvedCalls:
                 if refs is None or kw.arg is None:
                     continue
                 to = _dotted(call.func) or "a call"
-                target = self.resolver.resolve_name(module, scope, arg)
+                target = self.resolver.resolve_name(module, scope, self._imported(module, arg))
                 if isinstance(target, FuncRef) and target in refs:
                     message = (
                         f"`{target.label}` is now async but is passed as a value to "
@@ -303,6 +306,48 @@ class UnresolvedCalls:
                     f"could not resolve `{arg}`; whatever calls it must await it if it is",
                 )
             )  # fmt: skip
+
+    def _imported(self, module: Module, dotted: str) -> str:
+        """``dotted`` as written in the file, through the file's imports (``run`` imported
+        ``from app.server`` is ``app.server.run``): how the facts record names."""
+        head, dot, rest = dotted.partition(".")
+        target = self.resolver.index(module).imported.get(head)
+        return f"{target}{dot}{rest}" if target else dotted
+
+    def _decorators(self, module: Module) -> None:
+        """A converted function applied as a bare decorator (``@with_appcontext``): Python
+        calls it where the decorated function is defined, where nothing can await it, and
+        the name is then bound to a coroutine. (``@factory(...)`` is a call in the facts:
+        the planner lists it.)"""
+        names = self.by_name
+        facts = module.facts
+        if not any(
+            d.rpartition(".")[2] in names
+            for d in (*(d for f in facts.functions for d in f.decorators),
+                      *(d for c in facts.classes for d in c.decorators))
+        ):  # fmt: skip
+            return
+        tree = self._tree(module)
+        if tree is None:
+            return
+        scopes = {(f.line, f.name): i for i, f in enumerate(facts.functions)}
+        for node, scope in _defs_with_scope(tree, scopes, -1):
+            for deco in node.decorator_list:
+                written = _dotted(deco)
+                refs = names.get(written.rpartition(".")[2]) if written else None
+                if refs is None:
+                    continue
+                target = self.resolver.resolve_name(module, scope, self._imported(module, written))
+                if isinstance(target, FuncRef) and target in refs:
+                    self.out.append(
+                        Review(
+                            module.path, deco.lineno,
+                            f"`{target.label}` is now async but decorates `{node.name}`: a "
+                            f"decorator runs when `{node.name}` is defined, where it cannot be "
+                            f"awaited, and `{node.name}` would become a coroutine; keep "
+                            f"`{target.label}` sync",
+                        )
+                    )  # fmt: skip
 
     def _getattr(self, module: Module, row: int, call: CallRow) -> None:
         text = _call_text(self.read_source, module, call)
@@ -455,6 +500,20 @@ def _calls_with_scope(
         elif isinstance(child, ast.Call):
             yield child, scope
         yield from _calls_with_scope(child, scopes, inner)
+
+
+def _defs_with_scope(
+    node: ast.AST, scopes: dict[tuple[int, str], int], scope: int
+) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, int]]:
+    """Every ``def`` and ``class`` under ``node``, with the index of the function whose
+    body holds it (where its decorators are evaluated)."""
+    for child in ast.iter_child_nodes(node):
+        inner = scope
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield child, scope
+            if not isinstance(child, ast.ClassDef):
+                inner = scopes.get((child.lineno, child.name), scope)
+        yield from _defs_with_scope(child, scopes, inner)
 
 
 def _dotted(node: ast.expr) -> str:
