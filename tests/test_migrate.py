@@ -688,6 +688,78 @@ def test_a_sync_function_that_returned_a_coroutine_returns_its_result(tree: Tree
     ]
 
 
+def test_a_function_that_installs_signal_handlers_is_not_moved_to_a_thread(tree: Tree) -> None:
+    src = (
+        "import asyncio\nimport signal\nimport time\n\n\n"
+        "def serve_forever():\n"
+        "    loop = asyncio.new_event_loop()\n"
+        "    loop.add_signal_handler(signal.SIGTERM, loop.stop)\n"
+        "    time.sleep(0.1)\n\n\n"
+        "def start():\n"
+        "    time.sleep(0.1)\n"
+        "    serve_forever()\n"
+    )
+    root = project(tree, {"app/m.py": src})
+    result = run(root, "app/m.py::start")
+    (change,) = result.touched
+    assert "to_thread(serve_forever" not in change.after.decode()
+    assert [(r.line, r.message.split(";")[0]) for r in result.review] == [
+        (
+            14,
+            "`serve_forever` is not moved to a thread: it needs the main thread, where signal "
+            "handlers must be installed, which a worker thread does not have (it calls "
+            "`loop.add_signal_handler`)",
+        )
+    ]
+
+
+def test_a_project_decorator_on_a_converted_function_is_listed(tree: Tree) -> None:
+    src = (
+        "import functools\nimport time\n\n\n"
+        "def logged(f):\n"
+        "    @functools.wraps(f)\n"
+        "    def wrapper(*args):\n"
+        "        return f(*args)\n"
+        "    return wrapper\n\n\n"
+        "@logged\n"
+        "def fetch():\n"
+        "    time.sleep(0.1)\n"
+    )
+    root = project(tree, {"app/m.py": src})
+    result = run(root, "app/m.py::fetch")
+    assert [(r.line, r.message) for r in result.review] == [
+        (
+            13,
+            "`fetch` is decorated with `@logged`, a project decorator awaitify does not see "
+            "through: check that it passes the coroutine on (and awaits it where it uses the "
+            "result)",
+        )
+    ]
+
+
+def test_a_blocking_method_with_an_async_twin_is_replaced_by_it(tree: Tree) -> None:
+    src = (
+        "import time\n\n\n"
+        "class Tokens:\n"
+        "    def validated(self, token):\n"
+        "        time.sleep(0.1)\n"
+        "        return token\n\n"
+        "    async def avalidated(self, token):\n"
+        "        return token\n\n"
+        "    def revoke(self, token):\n"
+        "        time.sleep(0.1)\n"
+        "        return self.validated(token)\n"
+    )
+    root = project(tree, {"app/tokens.py": src})
+    result = run(root, "app/tokens.py::Tokens.revoke")
+    assert not result.refused, result.refused
+    (change,) = result.touched
+    after = change.after.decode()
+    assert "    async def revoke(self, token):\n" in after
+    assert "        return await self.avalidated(token)\n" in after
+    assert "to_thread(self.validated" not in after
+
+
 # -- blocking functions that need the running loop ------------------------------------------
 def test_a_function_that_needs_the_running_loop_is_not_moved_to_a_thread(tree: Tree) -> None:
     src = (

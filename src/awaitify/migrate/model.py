@@ -41,7 +41,7 @@ class CallEdit:
     row: int  # index into the module's call rows
     span: Span
     what: str  # the callee as shown to the user (``InvoiceRepository.get``, ``time.sleep``)
-    twin: str = ""  # TWIN: the dotted async twin (``asyncio.sleep``)
+    twin: str = ""  # TWIN: the dotted async twin (``asyncio.sleep``), or a method's (``aread``)
 
 
 @dataclass(frozen=True, slots=True)

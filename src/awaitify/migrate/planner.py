@@ -134,6 +134,9 @@ _OWN_LOOP = frozenset(
     {"asyncio.new_event_loop", "asyncio.Runner", "asyncio.runners.Runner", "asyncio.run",
      "asyncio.set_event_loop", "uvloop.new_event_loop", "uvloop.run"}
 )  # fmt: skip
+#: calls that only the main thread may make (signal handlers): never from a worker thread
+_MAIN_THREAD_FUNCTIONS = frozenset({"signal.signal", "signal.set_wakeup_fd"})
+_MAIN_THREAD_METHODS = frozenset({"add_signal_handler", "remove_signal_handler"})
 #: event-loop methods that must be called in the loop's own thread (``call_soon_threadsafe``
 #: and ``run_coroutine_threadsafe`` are the thread-safe ones, and are not here)
 _LOOP_METHODS = frozenset(
@@ -302,6 +305,14 @@ class Planner:
             self._isolated.setdefault(testcase.cls)
         self._queue.append(ref)
         module, fn = ref.module, ref.fn
+        for decorator in fn.decorators:
+            wrapper = self.resolver.resolve_name(module, fn.parent, decorator)
+            if isinstance(wrapper, (FuncRef, ClassRef)):
+                shown = decorator.rpartition(".")[2]
+                self.review(module, fn.line, f"`{ref.label}` is decorated with `@{shown}`, a "
+                            "project decorator awaitify does not see through: check that it "
+                            "passes the coroutine on (and awaits it where it uses the "
+                            "result)")  # fmt: skip
         # every definition under the same name: ``@overload`` stubs, ``if``/``else`` defs
         for i, other in enumerate(module.facts.functions):
             if i != ref.index and other.qualname == fn.qualname and not other.is_async:
@@ -577,13 +588,24 @@ class Planner:
                 if target in self.colors.blocking or target in self.colors.bridging:
                     loop_api = self.needs_running_loop(target)
                     if loop_api:
+                        needs = (
+                            "the main thread, where signal handlers must be installed"
+                            if loop_api in _MAIN_THREAD_FUNCTIONS
+                            or loop_api.rpartition(".")[2].removesuffix("(...)")
+                            in _MAIN_THREAD_METHODS
+                            else "the running event loop"
+                        )
                         self.review(module, call[C_LINE], f"`{target.label}` is not moved to a "
-                                    "thread: it needs the running event loop, which a worker "
-                                    f"thread does not have (it calls `{loop_api}`); its blocking "
-                                    "work stays on the loop: make it async by hand")  # fmt: skip
+                                    f"thread: it needs {needs}, which a worker thread does not "
+                                    f"have (it calls `{loop_api}`); its blocking work stays on "
+                                    "the loop: make it async by hand")  # fmt: skip
                         self.plan.on_loop.append((module.path, fn.label, target.label))
                         continue
-                    self._edit(module, site.row, OFFLOAD, target.label)
+                    method_twin = self._async_twin(target, call)
+                    if method_twin:
+                        self._edit(module, site.row, TWIN, target.label, method_twin)
+                    else:
+                        self._edit(module, site.row, OFFLOAD, target.label)
             elif site.kind == KIND_BLOCKING:
                 twin = ASYNC_TWINS.get(site.api)
                 if twin and _one_positional(call):
@@ -610,14 +632,32 @@ class Planner:
                     "now async, it returns its result (`return await`): a caller that kept "
                     f"`{fn.label}()` to await it later must not await it again")  # fmt: skip
 
+    def _async_twin(self, target: FuncRef, call: CallRow) -> str:
+        """The name of the coroutine method a blocking project method is the sync twin of
+        (``validated_claims`` beside ``async def avalidated_claims``), for a call on a
+        receiver (``self.validated_claims(...)``), whose class has the twin too: awaiting
+        the twin beats running the sync half in a thread. "" when there is none."""
+        fn = target.fn
+        callee = call[C_CALLEE]
+        if fn.class_index < 0 or "()" in callee or not callee.endswith("." + fn.name):
+            return ""
+        name = b.async_twin(target.module, target.index, self.resolver)
+        if not name or is_dunder(name):
+            return ""
+        twin = self.resolver.find_method(ClassRef(target.module, fn.class_index), name)
+        return name if self.graph.is_coroutine_function(twin) else ""
+
     def needs_running_loop(self, fn: FuncRef) -> str:
         """The loop-bound asyncio API ``fn``'s own body calls (``asyncio.get_running_loop``,
         ``loop.create_future``, ...), "" when none: such a function cannot run in
         ``asyncio.to_thread``, whose worker thread has no event loop. A function that makes
         its own loop (``asyncio.new_event_loop()``, ``asyncio.Runner``) is one that runs
-        fine in a thread: the loop calls next to it use (or guard) that loop."""
+        fine in a thread: the loop calls next to it use (or guard) that loop; unless it
+        installs signal handlers (``loop.add_signal_handler``, ``signal.signal``), which only
+        the main thread may do."""
         module = fn.module
         function = method = ""
+        own_loop = False
         for call in module.facts.calls:
             if call[C_SCOPE] != fn.index or not call[C_CALLEE]:
                 continue
@@ -626,13 +666,18 @@ class Planner:
             if resolved is not None and not isinstance(resolved, str):
                 continue  # project code: only the function's own body counts
             name = resolved or callee
+            if name in _MAIN_THREAD_FUNCTIONS:
+                return name  # not even on a loop of its own
+            if "." in callee and callee.rpartition(".")[2] in _MAIN_THREAD_METHODS:
+                return callee.replace("()", "(...)")
             if name in _OWN_LOOP:
-                return ""
+                own_loop = True
+                continue
             if not function and name in _LOOP_FUNCTIONS:
                 function = name
             if not method and "." in callee and callee.rpartition(".")[2] in _LOOP_METHODS:
                 method = callee.replace("()", "(...)")
-        return function or method
+        return "" if own_loop else function or method
 
     def _unbridge(self, fn: FuncRef, site: Site) -> None:
         module = fn.module

@@ -1,4 +1,6 @@
-"""A blocking call with a known safe async twin: ``time.sleep(x)`` → ``await asyncio.sleep(x)``.
+"""A blocking call with a known safe async twin: ``time.sleep(x)`` → ``await asyncio.sleep(x)``,
+and a blocking project method whose class has its async twin: ``self.read(x)`` →
+``await self.aread(x)``.
 
 Only twins with the same arguments and the same meaning are used (see
 :data:`awaitify.migrate.model.ASYNC_TWINS`); every other blocking call goes to a thread.
@@ -20,6 +22,11 @@ class AsyncTwins(EditTransformer):
         edit = target.edit
         if not isinstance(node, cst.Call) or not isinstance(edit, CallEdit) or not edit.twin:
             return None
+        if "." not in edit.twin:  # a project method's twin: ``self.aread(...)``
+            if not isinstance(node.func, cst.Attribute):
+                return None
+            func = node.func.with_changes(attr=cst.Name(edit.twin))
+            return self.awaited(node.with_changes(func=func), target.parens)
         module, _, name = edit.twin.rpartition(".")
         self.imports.add(module)
         func = cst.Attribute(value=cst.Name(module), attr=cst.Name(name))
