@@ -760,6 +760,31 @@ def test_a_blocking_method_with_an_async_twin_is_replaced_by_it(tree: Tree) -> N
     assert "to_thread(self.validated" not in after
 
 
+def test_a_test_that_runs_trio_stays_sync(tree: Tree) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/work.py": "import time\n\n\ndef compute():\n    time.sleep(0.1)\n    return 1\n",
+        "tests/test_work.py": (
+            "import trio\n\n"
+            "from app.work import compute\n\n\n"
+            "async def check():\n"
+            "    assert compute() == 1\n\n\n"
+            "def test_compute():\n"
+            "    trio.run(check)\n"
+        ),
+    }
+    root = project(tree, files)
+    result = run(root, "tests/test_work.py::test_compute")
+    assert result.touched == ()
+    assert [(r.line, r.message) for r in result.review] == [
+        (
+            10,
+            "`test_compute` left sync: it runs trio code (`trio.run`), and awaitify migrates "
+            "code to asyncio",
+        )
+    ]
+
+
 # -- blocking functions that need the running loop ------------------------------------------
 def test_a_function_that_needs_the_running_loop_is_not_moved_to_a_thread(tree: Tree) -> None:
     src = (

@@ -551,6 +551,12 @@ class Planner:
             return (
                 f"it is decorated with @{cached}, which would cache the coroutine, not its result"
             )
+        calls = fn.module.facts.calls
+        if any(
+            kind == "trio.run" and calls[row][C_SCOPE] == fn.index
+            for row, kind in fn.module.facts.bridges
+        ):
+            return "it runs trio code (`trio.run`), and awaitify migrates code to asyncio"
         return None
 
     def _edit(self, module: Module, row: int, kind: str, what: str, twin: str = "") -> None:
