@@ -159,10 +159,13 @@ def only_called_from_entry_points(
     """``only called from `main```: a sync helper whose every project caller is an entry
     point (or, transitively, another such helper) runs only at program entry, before any
     event loop exists. Celery tasks do not lend their status this way: a helper called from
-    tasks is still ASY206 (the task body is where the bridge belongs)."""
+    tasks is still ASY206 (the task body is where the bridge belongs). Nor does test code
+    lend it to code outside the test layer: a test's callback that calls a library method
+    says nothing about where the library runs, so test-layer callers are not counted."""
     graph = project.graph
     seen: set[FuncRef] = set()
     entries: list[str] = []
+    outside_tests = module.layer != "test"
 
     def check(ref: FuncRef, depth: int) -> bool:
         if ref in seen:
@@ -174,6 +177,8 @@ def only_called_from_entry_points(
         if not callers:
             return False
         for caller in callers:
+            if outside_tests and caller.module.layer == "test":
+                continue
             call = caller.module.facts.calls[caller.row]
             owner: int = call[C_SCOPE]
             if owner < 0:

@@ -61,6 +61,8 @@ def _folder_rank(dirs: str) -> int:
     folders = frozenset(dirs.split("/")) if dirs else frozenset()
     if not folders.isdisjoint(("tests", "test", "testing")):
         return 0
+    if any(d.endswith("_tests") for d in folders):
+        return 0  # a test package of a monorepo: `dagster_tests/`, `integration_tests/`
     for rank, (layer, segments) in enumerate(_SEGMENTS, 1):
         if not folders.isdisjoint(segments):
             return rank
