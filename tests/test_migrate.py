@@ -593,6 +593,9 @@ def test_unresolved_calls_skip_library_objects_literals_and_awaits(tree: Tree) -
             "    return _SYMBOLS.get(currency), os.environ.get('X'), obj.get('a')\n\n\n"
             "async def fetch(obj) -> object:\n"
             "    return await obj.get('a')\n\n\n"
+            "async def fetch_all(objs) -> object:\n"
+            "    found = [o.get('a') for o in objs]\n"
+            "    return found\n\n\n"
             "def hand_over(obj, job, executor) -> None:\n"
             "    schedule(target=obj.get, get=job.get)\n"
             "    executor.submit(obj.get, 'a')\n"
@@ -611,11 +614,16 @@ def test_unresolved_calls_skip_library_objects_literals_and_awaits(tree: Tree) -
         ),
         (
             "app/use.py", 26,
+            "may call `Repo.get`, now async: could not resolve the receiver of `o.get(...)`; "
+            "await it if it does",
+        ),
+        (
+            "app/use.py", 31,
             "may pass `Repo.get`, now async, as a value to `schedule(..., target=...)`: could "
             "not resolve `obj.get`; whatever calls it must await it if it is",
         ),
         (
-            "app/use.py", 27,
+            "app/use.py", 32,
             "may pass `Repo.get`, now async, as a value to `executor.submit(...)`: could "
             "not resolve `obj.get`; whatever calls it must await it if it is",
         ),

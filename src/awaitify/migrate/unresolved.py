@@ -421,10 +421,18 @@ def _own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
 
 
 def _binds(node: ast.AST, matches: Callable[[ast.expr], bool]) -> bool:
-    """Does ``node`` store to a target that ``matches``?"""
+    """Does ``node`` store to a target that ``matches``? A comprehension's own targets
+    (``q`` in ``[q.run() for q in items]``) bind only inside it; a walrus binds outside."""
+    local = {
+        id(sub)
+        for comp in ast.walk(node)
+        if isinstance(comp, ast.comprehension)
+        for sub in ast.walk(comp.target)
+    }
     return any(
         isinstance(sub, (ast.Name, ast.Attribute))
         and isinstance(sub.ctx, ast.Store)
+        and id(sub) not in local
         and matches(sub)
         for sub in ast.walk(node)
     )
