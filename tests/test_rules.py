@@ -134,3 +134,27 @@ def test_trio_run_is_told_as_trio(tree: Tree) -> None:
     assert messages["ASY103"].endswith("the loop is blocked until `trio.run` returns")
     assert "`@pytest.mark.trio`" in messages["ASY205"]
     assert "pytest.mark.asyncio" not in messages["ASY205"]
+
+
+def test_asy203_names_the_app_not_a_router_of_it(tree: Tree) -> None:
+    """A sync handler on a router included into an app that has async handlers: the message
+    names the app, whatever the routers are called."""
+    from awaitify.api import ScanOptions, scan
+
+    root = tree(
+        {
+            "web/__init__.py": "",
+            "web/a_routes.py": (
+                "from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n"
+                "@router.get('/items')\ndef items():\n    return []\n"
+            ),
+            "web/main.py": (
+                "from fastapi import FastAPI\n\nfrom web import a_routes\n\n"
+                "app = FastAPI()\napp.include_router(a_routes.router)\n\n\n"
+                "@app.get('/healthz')\nasync def healthz():\n    return {}\n"
+            ),
+        }
+    )
+    found = scan([root], None, ScanOptions(use_cache=False, cwd=str(root), jobs=1)).findings
+    (finding,) = [f for f in found if f.code == "ASY203"]
+    assert "in the app `app`, which also has async handlers" in finding.message

@@ -111,6 +111,8 @@ class SyncEndpoint(Rule):
         all_async = project.config.endpoints == "async"
         handlers: list[_Handler] = []
         groups = _Groups()
+        owners: set[str] = set()  # what ``include_router`` is called on
+        children: set[str] = set()  # what is included
         for module in project.modules:
             if module.layer in ("test", "migration"):
                 continue
@@ -132,10 +134,16 @@ class SyncEndpoint(Rule):
                 owner = variable_origin(resolver, module, scope, callee.rpartition(".")[0]).key
                 child = variable_origin(resolver, module, scope, included).key
                 groups.union(owner, child)
+                owners.add(owner)
+                children.add(child)
         if not handlers:
             return
         async_modules = {id(h.module) for h in handlers if h.is_async}
-        async_groups = {groups.find(h.route.router) for h in handlers if h.is_async}
+        async_routers = {h.route.router for h in handlers if h.is_async}
+        async_groups = {groups.find(router) for router in async_routers}
+        apps: dict[str, str] = {}  # group -> its app: the owner nothing includes
+        for key in sorted(owners - children):
+            apps.setdefault(groups.find(key), key)
         for h in handlers:
             if h.is_async:
                 continue
@@ -143,10 +151,13 @@ class SyncEndpoint(Rule):
                 context = 'and `endpoints = "async"` is set'
             elif groups.find(h.route.router) in async_groups:
                 group_key = groups.find(h.route.router)
-                if group_key == h.route.router or id(h.module) in async_modules:
+                if h.route.router in async_routers:
                     context = f"on `{h.route.label}`, which also has async handlers"
+                elif id(h.module) in async_modules:
+                    context = "in a module that also has async handlers"
                 else:
-                    context = f"in the app `{group_key.rpartition('.')[2]}`, which also has async handlers"
+                    app = apps.get(group_key, group_key).rpartition(".")[2]
+                    context = f"in the app `{app}`, which also has async handlers"
             elif id(h.module) in async_modules:
                 context = "in a module that also has async handlers"
             else:
