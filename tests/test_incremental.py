@@ -248,3 +248,20 @@ def test_edits_recheck_only_their_importers_and_equal_a_scan_from_scratch(
     assert focused >= 4
     # the edits made and unmade findings of every rule that follows imports it can reach
     assert {"ASY100", "ASY101", "ASY105", "ASY204"} <= seen_codes
+
+
+def test_two_edited_files_that_had_the_same_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The early cutoff looks up each edited file's previous facts by its own path, even
+    when two files had the same content (and so the same cache key)."""
+    same = "import time\n\n\nasync def wait():\n    time.sleep(1)\n"
+    (tmp_path / "pyproject.toml").write_text("[tool.awaitify]\n")
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text(same)
+    monkeypatch.chdir(tmp_path)
+    doc(use_cache=True)
+    edit(tmp_path / "a.py", "# moved\n" + same)
+    edit(tmp_path / "b.py", "# moved\n# twice\n" + same)
+    incremental = doc(use_cache=True)
+    assert incremental == doc(use_cache=False)

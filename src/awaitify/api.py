@@ -382,13 +382,14 @@ def _unchanged_facts_result(
         return None
     display_of = dict(pairs)
     salt = facts_salt(config.target_version)
-    old_keys = {facts_key(previous.digests[display_of[path]], salt): path for path in fresh}
-    old_blobs = cache.get_facts(old_keys)
+    # by path: two edited files may have had the same content (and so the same key)
+    old_keys = {path: facts_key(previous.digests[display_of[path]], salt) for path in fresh}
+    old_blobs = cache.get_facts(set(old_keys.values()))
     lines: dict[str, int] = {}  # display path -> new line count
     moved: dict[str, dict[int, int]] = {}  # display path -> old line -> new line
     new_facts: list[tuple[bytes, bytes]] = []
     same = True
-    for key, path in old_keys.items():
+    for path, key in old_keys.items():
         try:
             with open(path, "rb") as fh:
                 data = fh.read()
