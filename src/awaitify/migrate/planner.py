@@ -620,13 +620,8 @@ class Planner:
                     self._edit(module, site.row, OFFLOAD, site.api)
             elif site.kind == KIND_BRIDGE:
                 self._unbridge(fn, site)
-            elif (
-                site.kind == KIND_ASYNC_API
-                and was_sync
-                and ctx == CTX_RETURN
-                and site.api not in apis.TASK_FUNCTIONS  # a task returned is not awaited here
-            ):
-                self._return_awaited(fn, site.row, site.api)
+            elif site.kind == KIND_ASYNC_API and was_sync and ctx == CTX_RETURN:
+                self._return_awaited(fn, site.row, site.api)  # ``return asyncio.sleep(x)``
 
     def _return_awaited(self, fn: FuncRef, row: int, label: str) -> None:
         """A sync function that returned a coroutine (``return self._afetch(...)``, the
