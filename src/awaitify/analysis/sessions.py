@@ -283,6 +283,9 @@ def analyse_function(
         more = uses.get(use.name, ()) if use.name and named.get(use.name) == i else ()
         if use.how == CREATED and not more:
             continue  # made here but only handed on (to an executor, a thread): not used here
+        if use.how == CREATED and any(calls[r][C_CTX] == CTX_AWAIT for r in more):
+            continue  # ``await session.commit()``: the factory makes AsyncSessions
+            # (``sessionmaker(engine, class_=AsyncSession)``), whatever it looks like
         out.append(_with_covered(use, use.covered | frozenset(more)))
     for receiver, used_rows in uses.items():
         if receiver in named:
