@@ -52,14 +52,12 @@ from awaitify.analysis.facts import (
     C_END_LINE,
     C_FLAGS,
     C_LINE,
-    C_PARENT,
     C_SCOPE,
     CALL_IN_DECORATOR,
     CALL_IN_DEFAULT,
     CALL_IN_LAMBDA,
     CALL_IN_MAIN,
     CALL_STARRED_ARGS,
-    CTX_ARG,
     CTX_ASYNC_ITER,
     CTX_ASYNC_WITH,
     CTX_ATTR,
@@ -90,7 +88,7 @@ from awaitify.migrate.model import (
     Span,
     WithEdit,
 )
-from awaitify.migrate.unresolved import unresolved_calls
+from awaitify.migrate.unresolved import handed_to_runner, unresolved_calls
 
 #: a sync-session method that an ``AsyncSession`` has as a plain (not awaited) method
 _SYNC_OK_SESSION_METHODS = frozenset(
@@ -234,7 +232,7 @@ class Planner:
             self._fix_body(fn)
         if callbacks:
             self._passed_as_value()
-            for item in unresolved_calls(self.project, self.convert, self.read_source):
+            for item in unresolved_calls(self.project, self.convert, self.read_source, self._tree):
                 key = (item.path, item.line, item.message)
                 if key not in self._seen_review:
                     self._seen_review.add(key)
@@ -394,7 +392,7 @@ class Planner:
             return
         boundary = self.boundary(caller)
         if boundary:
-            if call[C_CTX] != CTX_AWAIT and not self._consumed(module, call):
+            if call[C_CTX] != CTX_AWAIT and not handed_to_runner(self.resolver, module, call):
                 self._edit(module, site.row, BRIDGE, label)
             return
         blocker = self.unconvertible(caller)
@@ -408,21 +406,13 @@ class Planner:
     def _await(self, module: Module, row: int, label: str) -> None:
         call = module.facts.calls[row]
         ctx = call[C_CTX]
-        if ctx == CTX_AWAIT or self._consumed(module, call):
+        if ctx == CTX_AWAIT or handed_to_runner(self.resolver, module, call):
             return
         if ctx in (CTX_ASYNC_WITH, CTX_ASYNC_ITER):
             self.review(module, call[C_LINE], f"`{label}` is now async and used in `async with` / "
                                               "`async for`: check what it returns")  # fmt: skip
             return
         self._edit(module, row, AWAIT, label)
-
-    def _consumed(self, module: Module, call: CallRow) -> bool:
-        """Passed straight to ``asyncio.run`` / ``gather`` / ``create_task``: no await."""
-        if call[C_CTX] != CTX_ARG or call[C_PARENT] < 0:
-            return False
-        parent = module.facts.calls[call[C_PARENT]]
-        callee = self.resolver.absolute(module, parent[C_CALLEE])
-        return callee in apis.TASK_FUNCTIONS or callee in apis.BRIDGES
 
     def boundary(self, fn: FuncRef) -> str | None:
         """Why a sync caller stays sync and bridges instead (None: convert it)."""

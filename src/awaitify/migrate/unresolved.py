@@ -45,7 +45,7 @@ from awaitify.analysis.facts import (
     CallRow,
 )
 from awaitify.analysis.project import Module, ProjectView
-from awaitify.analysis.resolve import FuncRef
+from awaitify.analysis.resolve import FuncRef, Resolver
 from awaitify.migrate.model import Review
 
 _Scope = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
@@ -80,6 +80,7 @@ class UnresolvedCalls:
         project: ProjectView,
         converted: Iterable[FuncRef],
         read_source: Callable[[Module], bytes],
+        tree_of: Callable[[Module], ast.Module | None],
     ) -> None:
         self.project = project
         self.graph = project.graph
@@ -93,7 +94,7 @@ class UnresolvedCalls:
             name for name, refs in self.by_name.items() if all(r.fn.class_index >= 0 for r in refs)
         }
         self.out: list[Review] = []
-        self._trees: dict[int, ast.Module | None] = {}
+        self._tree = tree_of  # the planner's parsed files: each file is parsed once
         names = b"|".join(re.escape(n.encode()) for n in sorted(self.by_name))
         #: a keyword argument whose value ends with a converted name: ``target=obj.run,``
         self.keyword_text = re.compile(rb"\w\s*=\s*[\w.]*\b(?:" + names + rb")\s*[,)\n]")
@@ -125,7 +126,7 @@ class UnresolvedCalls:
         return self.out
 
     def _unresolved(self, module: Module, row: int, call: CallRow, callee: str) -> bool:
-        if call[C_CTX] == CTX_AWAIT or self._consumed(module, call):
+        if call[C_CTX] == CTX_AWAIT or handed_to_runner(self.resolver, module, call):
             return False
         if "." not in callee and callee in self.methods_only:
             return False  # a bare name is never a method
@@ -235,23 +236,6 @@ class UnresolvedCalls:
             if isinstance(node, types) and node.lineno == line and node.name == name:
                 return node
         return None
-
-    def _tree(self, module: Module) -> ast.Module | None:
-        key = id(module)
-        if key not in self._trees:
-            try:
-                self._trees[key] = ast.parse(self.read_source(module))
-            except (SyntaxError, ValueError, RecursionError, MemoryError, OSError):
-                self._trees[key] = None
-        return self._trees[key]
-
-    def _consumed(self, module: Module, call: CallRow) -> bool:
-        """Handed straight to ``asyncio.run`` / ``gather`` / ``create_task``: no await."""
-        if call[C_CTX] != CTX_ARG or call[C_PARENT] < 0:
-            return False
-        parent = module.facts.calls[call[C_PARENT]][C_CALLEE]
-        parent = self.resolver.absolute(module, parent)
-        return parent in apis.TASK_FUNCTIONS or parent in apis.BRIDGES
 
     def _keywords(self, module: Module) -> None:
         try:
@@ -562,9 +546,21 @@ def _one_line(text: str) -> str:
     return flat if len(flat) <= 80 else flat[:77] + "..."
 
 
+def handed_to_runner(resolver: Resolver, module: Module, call: CallRow) -> bool:
+    """Passed straight to ``asyncio.run`` / ``gather`` / ``create_task``: no await."""
+    if call[C_CTX] != CTX_ARG or call[C_PARENT] < 0:
+        return False
+    parent = module.facts.calls[call[C_PARENT]][C_CALLEE]
+    parent = resolver.absolute(module, parent)
+    return parent in apis.TASK_FUNCTIONS or parent in apis.BRIDGES
+
+
 def unresolved_calls(
-    project: ProjectView, converted: Iterable[FuncRef], read_source: Callable[[Module], bytes]
+    project: ProjectView,
+    converted: Iterable[FuncRef],
+    read_source: Callable[[Module], bytes],
+    tree_of: Callable[[Module], ast.Module | None],
 ) -> list[Review]:
     """Review items for the calls (and callbacks) that may reach a converted function but
     that the call graph could not resolve."""
-    return UnresolvedCalls(project, converted, read_source).run()
+    return UnresolvedCalls(project, converted, read_source, tree_of).run()

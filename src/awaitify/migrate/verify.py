@@ -21,24 +21,20 @@ import warnings
 from collections import Counter
 from collections.abc import Collection, Sequence
 
-from awaitify.analysis import apis
 from awaitify.analysis.facts import (
-    C_CALLEE,
     C_CTX,
     C_FLAGS,
     C_LINE,
-    C_PARENT,
     C_SCOPE,
     CALL_IN_LAMBDA,
-    CTX_ARG,
     CTX_AWAIT,
-    CallRow,
 )
 from awaitify.analysis.findings import to_findings
 from awaitify.analysis.project import Module, ProjectView, build_project
 from awaitify.analysis.resolve import FuncRef
 from awaitify.engine.parse import decode, facts_from_bytes
 from awaitify.migrate.model import FileChange
+from awaitify.migrate.unresolved import handed_to_runner
 from awaitify.model import Finding
 from awaitify.rules.registry import all_rules
 
@@ -133,7 +129,7 @@ def unawaited(after: ProjectView, converted: Sequence[tuple[str, str]]) -> list[
                 call = facts.calls[site.row]
                 if call[C_FLAGS] & CALL_IN_LAMBDA or call[C_CTX] == CTX_AWAIT:
                     continue
-                if _consumed(site.module, call):
+                if handed_to_runner(graph.resolver, site.module, call):
                     continue
                 scope = call[C_SCOPE]
                 where = f"{site.module.path}:{call[C_LINE]}: `{qualname}(...)`"
@@ -147,14 +143,6 @@ def unawaited(after: ProjectView, converted: Sequence[tuple[str, str]]) -> list[
                         "it would only create a coroutine there"
                     )
     return out
-
-
-def _consumed(module: Module, call: CallRow) -> bool:
-    if call[C_CTX] != CTX_ARG or call[C_PARENT] < 0:
-        return False
-    parent = module.facts.calls[call[C_PARENT]]
-    callee = parent[C_CALLEE]
-    return callee in apis.TASK_FUNCTIONS or callee in apis.BRIDGES
 
 
 def verify(
