@@ -248,7 +248,9 @@ class UnresolvedCalls:
         if tree is None:
             return
         scopes = {(f.line, f.name): i for i, f in enumerate(module.facts.functions)}
-        for call, scope in _calls_with_scope(tree, scopes, -1):
+        for call, scope in _with_scope(tree, scopes, -1):
+            if not isinstance(call, ast.Call):
+                continue
             for kw in call.keywords:
                 arg = _dotted(kw.value)
                 refs = self.by_name.get(arg.rpartition(".")[2]) if arg else None
@@ -315,7 +317,9 @@ class UnresolvedCalls:
         if tree is None:
             return
         scopes = {(f.line, f.name): i for i, f in enumerate(facts.functions)}
-        for node, scope in _defs_with_scope(tree, scopes, -1):
+        for node, scope in _with_scope(tree, scopes, -1):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
             for deco in node.decorator_list:
                 written = _dotted(deco)
                 refs = names.get(written.rpartition(".")[2]) if written else None
@@ -481,31 +485,17 @@ def _attribute_bindings(cls: ast.ClassDef, attr: str) -> list[ast.stmt]:
     return out
 
 
-def _calls_with_scope(
+def _with_scope(
     node: ast.AST, scopes: dict[tuple[int, str], int], scope: int
-) -> Iterator[tuple[ast.Call, int]]:
-    """Every call under ``node`` with the index of the function whose body holds it."""
+) -> Iterator[tuple[ast.AST, int]]:
+    """Every node under ``node`` with the index of the function whose body holds it (a
+    ``def`` itself, and so its decorators' place, is in the enclosing function)."""
     for child in ast.iter_child_nodes(node):
+        yield child, scope
         inner = scope
         if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
             inner = scopes.get((child.lineno, child.name), scope)
-        elif isinstance(child, ast.Call):
-            yield child, scope
-        yield from _calls_with_scope(child, scopes, inner)
-
-
-def _defs_with_scope(
-    node: ast.AST, scopes: dict[tuple[int, str], int], scope: int
-) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, int]]:
-    """Every ``def`` and ``class`` under ``node``, with the index of the function whose
-    body holds it (where its decorators are evaluated)."""
-    for child in ast.iter_child_nodes(node):
-        inner = scope
-        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            yield child, scope
-            if not isinstance(child, ast.ClassDef):
-                inner = scopes.get((child.lineno, child.name), scope)
-        yield from _defs_with_scope(child, scopes, inner)
+        yield from _with_scope(child, scopes, inner)
 
 
 def _dotted(node: ast.expr) -> str:
