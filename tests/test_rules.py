@@ -12,9 +12,11 @@ from rule_harness import (
     all_fixtures,
     check_fixture,
     expectations,
+    findings,
     fixture_config,
 )
 
+from awaitify.analysis.callgraph import CallGraph
 from awaitify.rules.registry import all_rules
 
 Tree = Callable[[Mapping[str, str | bytes]], Path]
@@ -158,3 +160,20 @@ def test_asy203_names_the_app_not_a_router_of_it(tree: Tree) -> None:
     found = scan([root], None, ScanOptions(use_cache=False, cwd=str(root), jobs=1)).findings
     (finding,) = [f for f in found if f.code == "ASY203"]
     assert "in the app `app`, which also has async handlers" in finding.message
+
+
+@pytest.mark.parametrize("fixture", all_fixtures(), ids=lambda p: p.name)
+def test_the_graph_on_demand_finds_what_a_graph_of_every_call_finds(
+    fixture: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The call graph classifies a call only when someone asks about it. Every rule must
+    report exactly what it reports when every call is classified up front."""
+    on_demand = [f.to_json() for f in findings(fixture)]
+    build = CallGraph._build
+
+    def build_complete(graph: CallGraph) -> None:
+        build(graph)
+        graph.complete()
+
+    monkeypatch.setattr(CallGraph, "_build", build_complete)
+    assert [f.to_json() for f in findings(fixture)] == on_demand

@@ -231,7 +231,7 @@ def _order(project: ProjectView, units: list[_Unit]) -> list[_Unit]:
     after: dict[int, set[int]] = defaultdict(set)  # unit → units that must come after it
     for u, unit in enumerate(units):
         for ref in unit.refs():
-            for site in graph.callers.get(ref, ()):
+            for site in graph.callers_of(ref):
                 if site.scope < 0:
                     continue
                 v = owner.get(FuncRef(site.module, site.scope))

@@ -370,7 +370,7 @@ def is_loop_dispatcher(module: Module, fn_index: int, graph: CallGraph) -> str |
     probes = fn_index in info.probe_scopes
     schedules = fn_index in info.schedule_scopes
     if not (probes and schedules):
-        for site in graph.body_sites(FuncRef(module, fn_index)):
+        for site in graph.full_body_sites(FuncRef(module, fn_index)):
             target = site.target
             if isinstance(target, FuncRef) and not target.fn.is_async:
                 helper = _module_info(target.module)
@@ -556,7 +556,7 @@ def is_handed_over(module: Module, fn_index: int, resolver: Resolver) -> str | N
     if fn.is_async or any(d not in _TRANSPARENT_DECORATORS for d in fn.decorators):
         return None  # a decorated function is registered somewhere: not a plain callable
     ref = FuncRef(module, fn_index)
-    if resolver.project.graph.callers.get(ref):
+    if resolver.project.graph.callers_of(ref):
         return None
     private = fn.name.startswith("_") and not fn.name.endswith("__")
     if fn.parent >= 0 or private or passed_as_function(resolver, ref):

@@ -173,7 +173,7 @@ def only_called_from_entry_points(
         if depth > 6:
             return False
         seen.add(ref)
-        callers = graph.callers.get(ref, ())
+        callers = graph.callers_of(ref)
         if not callers:
             return False
         for caller in callers:
@@ -222,7 +222,7 @@ class BridgeClasses:
         graph = project.graph
         resolver = graph.resolver
         out: list[BridgeSite] = []
-        for sites in graph.sites.values():
+        for sites in list(graph.sites.values()):  # classifying may add sites
             for site in sites:
                 if site.kind == KIND_BRIDGE:
                     found = classify(project, resolver, site)

@@ -15,9 +15,9 @@ elsewhere); a function passed *as an object* to ``asyncio.to_thread`` is not a c
 from __future__ import annotations
 
 import marshal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cached_property, partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from awaitify.analysis import apis
 from awaitify.analysis.facts import (
@@ -28,6 +28,7 @@ from awaitify.analysis.facts import (
     C_SCOPE,
     CALL_IN_LAMBDA,
     CTX_ATTR,
+    CTX_AWAIT,
     FN_GENERATOR,
     CallRow,
 )
@@ -91,7 +92,17 @@ _new_site = partial(tuple.__new__, Site)
 class CallGraph:
     """Built once per run. ``previous`` is :meth:`snapshot` of an earlier run on the same
     project: modules whose import closure did not change reuse their classified calls, so
-    an edit to one file re-resolves only the modules that (transitively) import it."""
+    an edit to one file re-resolves only the modules that (transitively) import it.
+
+    Calls are classified **on demand**. The first pass classifies the calls every rule
+    needs whatever the project holds: bridges, calls named like a known API or like a
+    project ``async def``. A call named only like a project sync function or class (most
+    calls of a large codebase) waits until someone asks about it: the callers of a
+    function (:meth:`callers_of`), every call of a function's body (:meth:`full_body_sites`)
+    or one call (:meth:`site`). Colour propagation asks for the callers of each function it
+    colours, so a call is resolved only when its answer can change a finding. Every query
+    gives what a graph of every call would give; :meth:`complete` builds that graph.
+    """
 
     def __init__(self, project: ProjectView, previous: bytes | None = None) -> None:
         self.project = project
@@ -104,12 +115,14 @@ class CallGraph:
         self._extra_async = extra_async
         # sites per (module id, function index); module-level sites under index -1
         self.sites: dict[tuple[int, int], list[Site]] = {}
-        # project callee → list of calling sites
-        self.callers: dict[FuncRef, list[Site]] = {}
+        # project callee → list of calling sites (complete for a callee once it was asked
+        # for: read it through ``callers_of``)
+        self._callers: dict[FuncRef, list[Site]] = {}
         # ``sites`` without the calls made inside lambdas: what the body runs when called
         self._body: dict[tuple[int, int], list[Site]] = {}
         self._blocking: dict[int, list[Site]] = {}  # module id -> its blocking call sites
         self._by_kind: dict[int, list[Site]] = {KIND_BLOCKING: [], KIND_BRIDGE: []}
+        self._by_row: dict[tuple[int, int], Site] | None = None  # see ``site``
         # module path -> the modules it imports, from the previous snapshot (see ``imported``)
         self._known_imports: dict[str, list[Module]] = {}
         # the relevant names of the previous snapshot, and the modules changed since then
@@ -117,6 +130,26 @@ class CallGraph:
         self._changed: list[Module] = []
         self._relevant: frozenset[str] | None = None
         self._reused_rows: dict[str, list[tuple[int, int, object, str]]] = {}
+        # -- classification on demand --
+        self._position = {id(m): i for i, m in enumerate(project.modules)}
+        # module id -> rows with a relevant name that are not classified yet
+        self._pending: dict[int, set[int]] = {}
+        # names whose calls are classified in every module (none of them is pending)
+        self._demanded: set[str] = set()
+        # the previous run's ``_demanded``: reused modules have no pending row by these names
+        self._known_demanded: frozenset[str] = frozenset()
+        # name -> pending rows of the modules classified in this run / of every module
+        self._fresh_index: dict[str, list[tuple[Module, int]]] = {}
+        self._full_index: dict[str, list[tuple[Module, int]]] | None = None
+        self._grown: set[str] = set()  # reused modules that classified more rows this run
+        self._aliases: dict[str, list[str]] | None = None
+        self._defined: set[str] | None = None  # every name the project defines (first runs)
+        # base class name -> (subclass name, whether it defines ``__init__``), by name
+        self._subclasses: dict[str, list[tuple[str, bool]]] | None = None
+        # the names of project coroutine functions, this run's and the previous run's: a
+        # module has no pending call by one of these that is not awaited
+        self._coroutine_names: set[str] = set()
+        self._known_coroutines: frozenset[str] = frozenset()
         self._build()
 
     # -- building -----------------------------------------------------------------------
@@ -137,6 +170,19 @@ class CallGraph:
                 return KIND_ASYNC_API
         return KIND_OTHER
 
+    def _api_names(self) -> set[str]:
+        """Last name segments of every API awaitify knows (and of the configured ones)."""
+        names = set()
+        for api in (
+            *apis.BLOCKING_FUNCTIONS, *apis.ASYNC_FUNCTIONS, *apis.BRIDGES, *apis.CONSTRUCTS,
+            *apis.FACTORIES, *self._extra_blocking, *self._extra_async,
+        ):  # fmt: skip
+            names.add(api.rpartition(".")[2])
+        for methods in (*apis.BLOCKING_METHODS.values(), *apis.ASYNC_METHODS.values()):
+            names.update(methods)
+        names.update(apis.BRIDGE_METHODS)
+        return names
+
     def _relevant_names(self) -> frozenset[str]:
         """Last name segments a call must end with to be anything but ``KIND_OTHER``.
 
@@ -152,61 +198,186 @@ class CallGraph:
             for module in self._changed:
                 names.update(_defined_names(module))
             return frozenset(names)
-        names = set()
-        for module in self.project.modules:
-            names.update(_defined_names(module))
-        for api in (
-            *apis.BLOCKING_FUNCTIONS, *apis.ASYNC_FUNCTIONS, *apis.BRIDGES, *apis.CONSTRUCTS,
-            *apis.FACTORIES, *self._extra_blocking, *self._extra_async,
-        ):  # fmt: skip
-            names.add(api.rpartition(".")[2])
-        for methods in (*apis.BLOCKING_METHODS.values(), *apis.ASYNC_METHODS.values()):
-            names.update(methods)
-        names.update(apis.BRIDGE_METHODS)
+        names = self._api_names()
+        if self._defined is not None:  # gathered by ``_first_names`` already
+            names |= self._defined
+        else:
+            for module in self.project.modules:
+                names.update(_defined_names(module))
         return frozenset(names)
 
-    def _classify_module(
-        self, module: Module, relevant: frozenset[str]
-    ) -> list[tuple[int, int, Target | None, str]]:
-        """(row, kind, target, api) for every call of one module that is not KIND_OTHER."""
+    def _first_names(self) -> tuple[set[str], set[str]]:
+        """The names classified in the first pass, because the rules need their calls
+        whatever the project holds, with every name they are re-exported under:
+
+        * known APIs (blocking, async, bridges): every call;
+        * project ``async def`` functions: every call not awaited already (the rules look
+          for the coroutines nobody awaits; an awaited call waits like any other).
+        """
+        # one pass over the project for the async functions, the aliases (see
+        # ``_alias_table``) and, on a first run, every defined name (``_relevant_names``)
+        coroutines: set[str] = set()
+        inits: list[FuncRef] = []
+        aliases: dict[str, list[str]] = {}
+        defined: set[str] | None = set() if self._known_names is None else None
+        for module in self.project.modules:
+            facts = module.facts
+            for i, f in enumerate(facts.functions):
+                if f.is_async:
+                    coroutines.add(f.name)
+                    if f.name == "__init__":  # ``Repo(...)`` would return a coroutine
+                        inits.append(FuncRef(module, i))
+            for imp in facts.imports:
+                if imp.is_from and imp.scope < 0:
+                    local = imp.local
+                    original = imp.target.rpartition(".")[2]
+                    if local != original and local != "*":
+                        aliases.setdefault(original, []).append(local)
+                        if defined is not None:
+                            defined.add(local)
+            if defined is not None:  # as ``_defined_names``, the aliases added above
+                defined.update([f.name for f in facts.functions])
+                defined.update([c.name for c in facts.classes])
+                defined.update(
+                    [a.target for a in facts.assigns if a.scope < 0 and a.class_index < 0]
+                )
+        self._aliases = aliases
+        self._defined = defined
+        for init in inits:
+            coroutines |= self._instantiating_names(init)
+        apis_ = self._expand(self._api_names())
+        return apis_, self._expand(coroutines) - apis_
+
+    def _instantiating_names(self, init: FuncRef) -> set[str]:
+        """Names a call of the ``__init__`` method ``init`` can be written as: ``__init__``
+        (``super().__init__()``), its class, and every project class that inherits that
+        ``__init__`` (by name: a superset, which is safe), each with its aliases."""
+        owner = init.fn.class_index
+        if owner < 0:
+            return {"__init__"}
+        if self._subclasses is None:
+            table: dict[str, list[tuple[str, bool]]] = {}
+            for module in self.project.modules:
+                facts = module.facts
+                with_init = {f.class_index for f in facts.functions if f.name == "__init__"}
+                for c, cls in enumerate(facts.classes):
+                    for base in cls.bases:
+                        table.setdefault(base.rpartition(".")[2], []).append(
+                            (cls.name, c in with_init)
+                        )
+            self._subclasses = table
+        aliases = self._alias_table()
+        start = init.module.facts.classes[owner].name
+        out = {start}
+        stack = [start]
+        while stack:
+            name = stack.pop()
+            for alias in aliases.get(name, ()):
+                if alias not in out:
+                    out.add(alias)
+                    stack.append(alias)
+            for sub, own_init in self._subclasses.get(name, ()):
+                if not own_init and sub not in out:
+                    out.add(sub)
+                    stack.append(sub)
+        return self._expand(out) | {"__init__"}
+
+    def _alias_table(self) -> dict[str, list[str]]:
+        """name → the names it is re-exported under (``from .impl import run as start``)."""
+        if self._aliases is None:
+            table: dict[str, list[str]] = {}
+            for module in self.project.modules:
+                for i in module.facts.imports:
+                    if i.is_from and i.scope < 0:
+                        original = i.target.rpartition(".")[2]
+                        if i.local != original and i.local != "*":
+                            table.setdefault(original, []).append(i.local)
+            self._aliases = table
+        return self._aliases
+
+    def _expand(self, names: Iterable[str]) -> set[str]:
+        """``names`` with every name a call to one of them can be written as: its aliases."""
+        aliases = self._alias_table()
+        out: set[str] = set()
+        stack = list(names)
+        while stack:
+            name = stack.pop()
+            if name in out:
+                continue
+            out.add(name)
+            stack.extend(aliases.get(name, ()))
+        return out
+
+    def _classify_row(
+        self, module: Module, row: int, call: CallRow
+    ) -> tuple[int, int, Target | None, str] | None:
+        """(row, kind, target, api) for one call whose name passed the filters, None when it
+        is ``KIND_OTHER``."""
         resolver = self.resolver
+        target = resolver.resolve_name(module, call[C_SCOPE], call[C_CALLEE])
+        if isinstance(target, ClassRef):
+            target = resolver.find_method(target, "__init__")
+        if isinstance(target, FuncRef):
+            return (row, KIND_PROJECT, target, "")
+        if isinstance(target, str):
+            kind = self.classify_external(target)
+            if kind == KIND_OTHER:
+                return None
+            api = apis.canonical_type(target)
+            if kind == KIND_BLOCKING and _does_not_wait(api, call, module.facts.calls):
+                return None
+            return (row, kind, target, api)
+        return None
+
+    def _first_pass(
+        self, module: Module, first: set[str], coroutines: set[str], relevant: frozenset[str]
+    ) -> list[tuple[int, int, Target | None, str]]:
+        """Classify the bridges, the calls named in ``first`` and the calls named in
+        ``coroutines`` that are not awaited; the other calls with a relevant name wait in
+        ``_pending`` (and in ``_fresh_index``)."""
+        classify = self._classify_row
         out: list[tuple[int, int, Target | None, str]] = []
-        calls = module.facts.calls
-        for row, call in enumerate(calls):
+        pending: set[int] = set()
+        index = self._fresh_index
+        bridges = apis.BRIDGES
+        for row, call in enumerate(module.facts.calls):
             callee = call[C_CALLEE]
             if not callee:
                 continue
-            if callee.endswith("run_until_complete") or callee in apis.BRIDGES:
+            name = callee.rpartition(".")[2]
+            if name.endswith("run_until_complete") or callee in bridges:
                 if callee in apis.WRAPPING_BRIDGES and call[C_CTX] != CTX_ATTR:
                     continue  # ``async_to_sync(f)`` only builds a wrapper; calling it bridges
                 out.append((row, KIND_BRIDGE, callee, callee.rpartition("().")[2]))
                 continue
-            if callee.rpartition(".")[2] not in relevant:
-                continue
-            target = resolver.resolve_name(module, call[C_SCOPE], callee)
-            if isinstance(target, ClassRef):
-                target = resolver.find_method(target, "__init__")
-            if isinstance(target, FuncRef):
-                out.append((row, KIND_PROJECT, target, ""))
-            elif isinstance(target, str):
-                kind = self.classify_external(target)
-                if kind == KIND_OTHER:
-                    continue
-                api = apis.canonical_type(target)
-                if kind == KIND_BLOCKING and _does_not_wait(api, call, calls):
-                    continue
-                out.append((row, kind, target, api))
+            if name in first or (name in coroutines and call[C_CTX] != CTX_AWAIT):
+                found = classify(module, row, call)
+                if found is not None:
+                    out.append(found)
+            elif name in relevant:
+                pending.add(row)
+                entry = index.get(name)
+                if entry is None:
+                    index[name] = [(module, row)]
+                else:
+                    entry.append((module, row))
+        if pending:
+            self._pending[id(module)] = pending
         return out
 
     def _build(self) -> None:
         modules = self.project.modules
         classified: list[list[tuple[int, int, Target | None, str]] | None] = self._reuse()
         todo = [m for m, rows in zip(modules, classified, strict=True) if rows is None]
+        first, coroutines = self._first_names()
+        self._coroutine_names = coroutines
+        reused = len(todo) < len(modules)
+        self._demanded = (first & self._known_demanded) if reused else set(first)
         if todo:
             # One process on purpose: a forked pool was measured slower (the resolver's
             # caches, which the rules reuse afterwards, would stay in the workers).
             relevant = self._relevant = self._relevant_names()
-            fresh = [self._classify_module(m, relevant) for m in todo]
+            fresh = [self._first_pass(m, first, coroutines, relevant) for m in todo]
             by_module = dict(zip(map(id, todo), fresh, strict=True))
             classified = [
                 by_module[id(m)] if rows is None else rows
@@ -228,31 +399,144 @@ class CallGraph:
                 if not call[C_FLAGS] & CALL_IN_LAMBDA:
                     self._body.setdefault(key, []).append(site)
                 if kind == KIND_PROJECT:
-                    self.callers.setdefault(target, []).append(site)  # type: ignore[arg-type]
+                    self._callers.setdefault(target, []).append(site)  # type: ignore[arg-type]
+        if reused:  # the reused modules still wait for this run's first names they lacked
+            known = self._known_demanded
+            self._demand((first - known) | (coroutines - known - self._known_coroutines))
+
+    # -- classification on demand ---------------------------------------------------------
+    def _demand(self, names: Iterable[str]) -> None:
+        """Classify, in every module, the calls named ``names`` (or an alias of one)."""
+        demanded = self._demanded
+        new = self._expand(n for n in names if n not in demanded) - demanded
+        if not new:
+            return
+        demanded.update(new)
+        known = self._known_demanded
+        todo: dict[int, tuple[Module, list[int]]] = {}
+        for name in new:
+            # a name the previous run had asked for waits only in the modules read again
+            index = self._fresh_index if name in known else self._every_pending()
+            for module, row in index.pop(name, ()):
+                pending = self._pending.get(id(module))
+                if pending is not None and row in pending:
+                    pending.discard(row)
+                    todo.setdefault(id(module), (module, []))[1].append(row)
+        self._classify_late(todo.values())
+
+    def _every_pending(self) -> dict[str, list[tuple[Module, int]]]:
+        """name → pending rows of every module, reused ones included (built once)."""
+        if self._full_index is None:
+            if not self.reused_modules:
+                self._full_index = self._fresh_index
+            else:
+                index: dict[str, list[tuple[Module, int]]] = {}
+                for module in self.project.modules:
+                    pending = self._pending.get(id(module))
+                    if not pending:
+                        continue
+                    calls = module.facts.calls
+                    for row in sorted(pending):
+                        name = calls[row][C_CALLEE].rpartition(".")[2]
+                        index.setdefault(name, []).append((module, row))
+                self._full_index = index
+        return self._full_index
+
+    def _classify_late(self, groups: Iterable[tuple[Module, list[int]]]) -> None:
+        """Classify pending rows and merge their sites in, keeping every list in order.
+        Lists are replaced, never changed in place: a caller may be iterating one."""
+        position = self._position
+        new: list[Site] = []
+        for module, rows in groups:
+            calls = module.facts.calls
+            for row in sorted(rows):
+                found = self._classify_row(module, row, calls[row])
+                if found is not None:
+                    new.append(_new_site((module, *found)))
+            if module.path in self._reused_rows:
+                self._grown.add(module.path)
+        if not new:
+            return
+
+        def merge(table: dict[Any, list[Site]], key: object, sites: list[Site]) -> None:
+            old = table.get(key)
+            merged = sites if old is None else old + sites
+            merged.sort(key=lambda s: (position[id(s.module)], s.row))
+            table[key] = merged
+
+        by_scope: dict[tuple[int, int], list[Site]] = {}
+        by_callee: dict[FuncRef, list[Site]] = {}
+        for site in new:
+            module = site.module
+            call = module.facts.calls[site.row]
+            by_scope.setdefault((id(module), call[C_SCOPE]), []).append(site)
+            if site.kind == KIND_PROJECT:
+                by_callee.setdefault(site.target, []).append(site)  # type: ignore[arg-type]
+            if site.kind in (KIND_BLOCKING, KIND_BRIDGE):  # an API re-exported elsewhere
+                merge(self._by_kind, site.kind, [site])
+                if site.kind == KIND_BLOCKING:
+                    merge(self._blocking, id(module), [site])
+            if self._by_row is not None:
+                self._by_row[(id(module), site.row)] = site
+        for key, sites in by_scope.items():
+            merge(self.sites, key, sites)
+            body = [s for s in sites if not s.module.facts.calls[s.row][C_FLAGS] & CALL_IN_LAMBDA]
+            if body:
+                merge(self._body, key, body)
+        for ref, sites in by_callee.items():
+            merge(self._callers, ref, sites)
+
+    def complete(self) -> None:
+        """Classify every call that is still waiting: the graph of every call, for the
+        codemods and the plan, which walk callers of arbitrary functions."""
+        self._demand(list(self._every_pending()))
+        groups = [
+            (m, list(self._pending.pop(id(m))))
+            for m in self.project.modules
+            if self._pending.get(id(m))
+        ]
+        self._classify_late(groups)
+
+    @property
+    def pending_calls(self) -> int:
+        """How many calls with a relevant name are not classified (yet)."""
+        return sum(map(len, self._pending.values()))
 
     # -- reuse across runs ----------------------------------------------------------------
     def snapshot(self) -> bytes:
-        """The classified calls of every module, with the content each was computed from."""
+        """The classified calls of every module, with the content each was computed from,
+        and the calls still waiting to be classified."""
         reused = self._reused_rows  # rows of the previous snapshot still valid, as stored
+        grown = self._grown
         rows: dict[str, list[tuple[int, int, object, str]]] = {
-            m.path: reused.get(m.path) or [] for m in self.project.modules
+            m.path: (reused.get(m.path) or []) if m.path not in grown else []
+            for m in self.project.modules
         }
         for sites in self.sites.values():
             for site in sites:
                 path = site.module.path
-                if path in reused:
+                if path in reused and path not in grown:
                     continue
                 target: object = site.target
                 if isinstance(target, FuncRef):
                     target = (target.module.path, target.index)
                 rows[path].append((site.row, site.kind, target, site.api))
         for path, out in rows.items():
-            if path not in reused:
+            if path not in reused or path in grown:
                 out.sort()
         digests = {m.path: m.digest for m in self.project.modules}
         imported = {path: [m.path for m in deps] for path, deps in self.imported.items()}
         names = list(self._relevant if self._relevant is not None else self._relevant_names())
-        return marshal.dumps((_SNAPSHOT_FORMAT, digests, rows, imported, names))
+        pending = {
+            m.path: sorted(self._pending[id(m)])
+            for m in self.project.modules
+            if self._pending.get(id(m))
+        }
+        demanded = list(self._demanded)
+        coroutines = list(self._coroutine_names)
+        return marshal.dumps(
+            (_SNAPSHOT_FORMAT, digests, rows, imported, names, pending, demanded, coroutines)
+        )
 
     def _reuse(self) -> list[list[tuple[int, int, Target | None, str]] | None]:
         modules = self.project.modules
@@ -260,7 +544,9 @@ class CallGraph:
         if not self._previous:
             return nothing
         try:
-            fmt, digests, rows, imported, names = marshal.loads(self._previous)
+            fmt, digests, rows, imported, names, pending, demanded, coroutines = marshal.loads(
+                self._previous
+            )
         except (EOFError, ValueError, TypeError):
             return nothing
         if fmt != _SNAPSHOT_FORMAT or set(digests) != {m.path for m in modules}:
@@ -274,6 +560,8 @@ class CallGraph:
             if id(m) in unchanged
         }
         self._known_names = frozenset(names)
+        self._known_demanded = frozenset(demanded)
+        self._known_coroutines = frozenset(coroutines)
         self._changed = changed
         stale = self.dependents(changed)
         out = nothing
@@ -296,6 +584,9 @@ class CallGraph:
                 out[i] = decoded
                 self.reused_modules += 1
                 self._reused_rows[module.path] = rows.get(module.path, [])
+                waiting = pending.get(module.path)
+                if waiting:
+                    self._pending[id(module)] = set(waiting)
         return out
 
     @cached_property
@@ -304,7 +595,7 @@ class CallGraph:
         the previous snapshot for the modules whose content did not change."""
         known = self._known_imports
         out: dict[str, list[Module]] = {}
-        absolute = self.resolver.absolute
+        index = self.resolver.index
         find = self.project.find_module
         # thousands of modules import the same few names: look each absolute name up once
         found: dict[str, Module | None] = {}
@@ -312,15 +603,14 @@ class CallGraph:
             deps = known.get(module.path)
             if deps is None:
                 deps = []
-                for imp in module.facts.imports:
-                    target = imp.target
-                    if target.startswith("."):
-                        target = absolute(module, target)
+                seen = {id(module)}
+                for target in index(module).import_targets:
                     if target in found:
                         dep = found[target]
                     else:
                         dep = found[target] = find(target) or find(target.rpartition(".")[0])
-                    if dep is not None and dep is not module and dep not in deps:
+                    if dep is not None and id(dep) not in seen:
+                        seen.add(id(dep))
                         deps.append(dep)
             out[module.path] = deps
         return out
@@ -348,17 +638,42 @@ class CallGraph:
     # -- queries --------------------------------------------------------------------------
     def site(self, module: Module, row: int) -> Site | None:
         """The classified site of a call row; None for calls of ``KIND_OTHER``."""
-        return self._site_by_row.get((id(module), row))
+        pending = self._pending.get(id(module))
+        if pending and row in pending:
+            pending.discard(row)
+            self._classify_late([(module, [row])])
+        if self._by_row is None:
+            self._by_row = {
+                (id(site.module), site.row): site for sites in self.sites.values() for site in sites
+            }
+        return self._by_row.get((id(module), row))
 
-    @cached_property
-    def _site_by_row(self) -> dict[tuple[int, int], Site]:
-        return {
-            (id(site.module), site.row): site for sites in self.sites.values() for site in sites
-        }
+    def callers_of(self, fn: FuncRef) -> Sequence[Site]:
+        """Every call site of the project function ``fn``, in project order."""
+        name = fn.fn.name
+        if name == "__init__":
+            self._demand(self._instantiating_names(fn))
+        elif name not in self._demanded:
+            self._demand((name,))
+        return self._callers.get(fn, ())
 
     def body_sites(self, fn: FuncRef) -> Sequence[Site]:
-        """Calls the function's own body makes when it runs (not those in lambdas)."""
+        """Calls the function's own body makes when it runs (not those in lambdas) that
+        are classified: at least every call of a known API, of a project coroutine
+        function and of a function whose callers were asked for."""
         return self._body.get((id(fn.module), fn.index), ())
+
+    def full_body_sites(self, fn: FuncRef) -> Sequence[Site]:
+        """Every call the function's own body makes, to any project function too."""
+        pending = self._pending.get(id(fn.module))
+        if pending:
+            calls = fn.module.facts.calls
+            index = fn.index
+            rows = [row for row in pending if calls[row][C_SCOPE] == index]
+            if rows:
+                pending.difference_update(rows)
+                self._classify_late([(fn.module, rows)])
+        return self.body_sites(fn)
 
     def sites_of_kind(self, kind: int) -> list[Site]:
         """Every blocking (``KIND_BLOCKING``) or bridge (``KIND_BRIDGE``) call site."""
@@ -445,4 +760,4 @@ def _defined_names(module: Module) -> Iterator[str]:
     )
 
 
-_SNAPSHOT_FORMAT = 3
+_SNAPSHOT_FORMAT = 4

@@ -74,7 +74,7 @@ class Colors:
                     break
         while queue:
             callee = queue.popleft()
-            for site in graph.callers.get(callee, ()):
+            for site in graph.callers_of(callee):
                 scope = site.scope
                 if scope < 0:
                     continue

@@ -69,6 +69,8 @@ class _ModuleIndex:
     nested: dict[int, dict[str, int]]  # function index -> name -> nested function index
     assigns_by_scope: dict[int, list[int]]  # scope -> indices into facts.assigns
     imported: dict[str, str]  # local name -> absolute dotted (relative imports resolved)
+    #: the absolute target of each row of ``facts.imports``, in order
+    import_targets: tuple[str, ...]
     #: first segments of everything imported: the only heads a call to an external API has
     import_heads: frozenset[str]
     #: class index -> attribute -> its ``x: T = ...`` assignments in the class body
@@ -146,10 +148,14 @@ class Resolver:
                 if owner >= 0:
                     self_attrs.setdefault(owner, {}).setdefault(a.target[5:], []).append(a)
         imported: dict[str, str] = {}
+        targets: list[str] = []
         for imp in facts.imports:
+            target = imp.target
+            if target[:1] == ".":
+                target = self.absolute(module, target)
+            targets.append(target)
             if imp.local != "*" and (imp.scope < 0 or imp.local not in imported):
-                target = imp.target
-                imported[imp.local] = self.absolute(module, target) if target[:1] == "." else target
+                imported[imp.local] = target
         heads = frozenset(target.partition(".")[0] for target in imported.values())
         found = _ModuleIndex(
             top_functions,
@@ -158,6 +164,7 @@ class Resolver:
             nested,
             by_scope,
             imported,
+            tuple(targets),
             heads,
             class_attrs,
             self_attrs,

@@ -5,7 +5,7 @@ Given the selected functions, the planner
 1. converts each selected sync function (a selected ``async def`` is only *fixed up*), and
    with a method every override in the project class hierarchy, so that a polymorphic
    call is awaited whichever class answers it;
-2. walks the callers of every converted function (``graph.callers``) breadth-first: an
+2. walks the callers of every converted function (``graph.callers_of``) breadth-first: an
    async caller awaits the call; a sync caller is converted too, unless it is an accepted
    boundary (Celery task, adapter, entry point, configured sync hook, migration) where the
    call is wrapped in ``asyncio.run(...)``; what cannot be converted (a lambda, a dunder, a
@@ -186,6 +186,7 @@ class Planner:
         self.project = project
         self.config = project.config
         self.graph = project.graph
+        self.graph.complete()  # the walk reads calls to any function, not only coloured ones
         self.resolver = self.graph.resolver
         self.colors = project.colors
         self.read_source = read_source
@@ -243,7 +244,7 @@ class Planner:
     def _drain(self) -> None:
         while self._queue:
             callee = self._queue.popleft()
-            for site in self.graph.callers.get(callee, ()):
+            for site in self.graph.callers_of(callee):
                 self._caller(callee, site)
 
     def _rebridge(self) -> None:

@@ -84,6 +84,7 @@ class UnresolvedCalls:
     ) -> None:
         self.project = project
         self.graph = project.graph
+        self.graph.complete()
         self.resolver = self.graph.resolver
         self.read_source = read_source
         self.by_name: dict[str, list[FuncRef]] = {}

@@ -124,7 +124,7 @@ def unawaited(after: ProjectView, converted: Sequence[tuple[str, str]]) -> list[
         for index, fn in enumerate(module.facts.functions):
             if fn.qualname != qualname or not fn.is_async:
                 continue
-            for site in graph.callers.get(FuncRef(module, index), ()):
+            for site in graph.callers_of(FuncRef(module, index)):
                 facts = site.module.facts
                 call = facts.calls[site.row]
                 if call[C_FLAGS] & CALL_IN_LAMBDA or call[C_CTX] == CTX_AWAIT:

@@ -54,7 +54,7 @@ class UnawaitedCoroutine(Rule):
 
     def check(self, project: ProjectView) -> Iterator[Hit]:
         graph = project.graph
-        for sites in graph.sites.values():
+        for sites in list(graph.sites.values()):  # a rule may classify more
             if not project.in_focus(sites[0].module):
                 continue
             for site in sites:
