@@ -711,3 +711,38 @@ def test_line_mapping_is_none_when_more_than_lines_changed(edit) -> None:  # typ
     from awaitify.analysis.renumber import line_mapping
 
     assert line_mapping(facts(RENUMBER_SRC), facts(edit(RENUMBER_SRC))) is None
+
+
+def test_lookup_tables_are_built_with_the_facts_and_survive_the_cache() -> None:
+    facts = facts_from_bytes(
+        textwrap.dedent(
+            """
+            from .impl import run as start
+            SessionLocal = make()
+
+            def top():
+                def inner(): ...
+
+            class Repo:
+                kind: str = "sql"
+
+                async def __init__(self):
+                    self.db = SessionLocal()
+
+                def save(self): ...
+            """
+        ).encode()
+    )
+    tables = load_facts(dump_facts(facts)).tables
+    assert tables == facts.tables
+    names = {f.qualname: i for i, f in enumerate(facts.functions)}
+    assert tables.top_functions == {"top": names["top"]}
+    assert tables.top_classes == {"Repo": 0}
+    assert tables.nested == {names["top"]: {"inner": names["top.inner"]}}
+    assert tables.methods == {0: {"__init__": names["Repo.__init__"], "save": names["Repo.save"]}}
+    assert [facts.assigns[i].target for i in tables.class_attrs[0]["kind"]] == ["kind"]
+    assert [facts.assigns[i].target for i in tables.self_attrs[0]["db"]] == ["self.db"]
+    assert tables.aliases == (("run", "start"),)
+    assert tables.coroutines == {"__init__"}
+    assert tables.async_inits == (names["Repo.__init__"],)
+    assert tables.defined == {"top", "inner", "Repo", "__init__", "save", "SessionLocal", "start"}

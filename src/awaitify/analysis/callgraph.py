@@ -15,7 +15,7 @@ elsewhere); a function passed *as an object* to ``asyncio.to_thread`` is not a c
 from __future__ import annotations
 
 import marshal
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property, partial
 from typing import Any, NamedTuple
 
@@ -221,26 +221,14 @@ class CallGraph:
         aliases: dict[str, list[str]] = {}
         defined: set[str] | None = set() if self._known_names is None else None
         for module in self.project.modules:
-            facts = module.facts
-            for i, f in enumerate(facts.functions):
-                if f.is_async:
-                    coroutines.add(f.name)
-                    if f.name == "__init__":  # ``Repo(...)`` would return a coroutine
-                        inits.append(FuncRef(module, i))
-            for imp in facts.imports:
-                if imp.is_from and imp.scope < 0:
-                    local = imp.local
-                    original = imp.target.rpartition(".")[2]
-                    if local != original and local != "*":
-                        aliases.setdefault(original, []).append(local)
-                        if defined is not None:
-                            defined.add(local)
-            if defined is not None:  # as ``_defined_names``, the aliases added above
-                defined.update([f.name for f in facts.functions])
-                defined.update([c.name for c in facts.classes])
-                defined.update(
-                    [a.target for a in facts.assigns if a.scope < 0 and a.class_index < 0]
-                )
+            tables = module.facts.tables
+            coroutines |= tables.coroutines
+            # ``Repo(...)`` would return a coroutine
+            inits.extend(FuncRef(module, i) for i in tables.async_inits)
+            for original, alias in tables.aliases:
+                aliases.setdefault(original, []).append(alias)
+            if defined is not None:
+                defined |= tables.defined
         self._aliases = aliases
         self._defined = defined
         for init in inits:
@@ -287,11 +275,8 @@ class CallGraph:
         if self._aliases is None:
             table: dict[str, list[str]] = {}
             for module in self.project.modules:
-                for i in module.facts.imports:
-                    if i.is_from and i.scope < 0:
-                        original = i.target.rpartition(".")[2]
-                        if i.local != original and i.local != "*":
-                            table.setdefault(original, []).append(i.local)
+                for original, alias in module.facts.tables.aliases:
+                    table.setdefault(original, []).append(alias)
             self._aliases = table
         return self._aliases
 
@@ -744,20 +729,12 @@ def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
     return False
 
 
-def _defined_names(module: Module) -> Iterator[str]:
-    """The names a call into ``module`` can end with (see :meth:`CallGraph._relevant_names`)."""
-    facts = module.facts
-    yield from (f.name for f in facts.functions)
-    yield from (c.name for c in facts.classes)
-    # a module-level factory or client variable (``SessionLocal()``)
-    yield from (a.target for a in facts.assigns if a.scope < 0 and a.class_index < 0)
-    # a name re-exported under an alias (``from .impl import run as start``): without the
-    # alias, the name is the original's, which is in the set already
-    yield from (
-        i.local
-        for i in facts.imports
-        if i.is_from and i.scope < 0 and i.local != i.target.rpartition(".")[2]
-    )
+def _defined_names(module: Module) -> frozenset[str]:
+    """The names a call into ``module`` can end with (see :meth:`CallGraph._relevant_names`):
+    its functions, classes, module-level variables (``SessionLocal()``), and the names it
+    re-exports under an alias (``from .impl import run as start``: without the alias, the
+    name is the original's, which is in the set already)."""
+    return module.facts.tables.defined
 
 
 _SNAPSHOT_FORMAT = 4

@@ -19,8 +19,10 @@ import marshal
 from functools import partial
 from typing import Final, NamedTuple, TypeAlias
 
+from awaitify.analysis.tables import EMPTY_TABLES, Tables
+
 #: Bumped whenever the layout below changes; part of every cache key.
-FACTS_VERSION = 2
+FACTS_VERSION = 3
 
 # -- how a call's result is used (call row field ``ctx``) ---------------------------------
 CTX_EXPR = 0  # an expression statement: the result is dropped
@@ -167,6 +169,7 @@ class FileFacts(NamedTuple):
     withs: tuple[With, ...]
     bridges: tuple[tuple[int, str], ...]  # (call index, bridge kind)
     suppressions: tuple[tuple[int, str], ...]  # (line, "ASY100,ASY201" or "" for all)
+    tables: Tables = EMPTY_TABLES  # lookup tables derived from the rows above
 
     @property
     def async_functions(self) -> int:
@@ -187,6 +190,7 @@ _new_class = partial(tuple.__new__, Class)
 _new_import = partial(tuple.__new__, Import)
 _new_assign = partial(tuple.__new__, Assign)
 _new_with = partial(tuple.__new__, With)
+_new_tables = partial(tuple.__new__, Tables)
 
 
 def dump_facts(facts: FileFacts) -> bytes:
@@ -206,6 +210,7 @@ def dump_facts(facts: FileFacts) -> bytes:
             tuple(tuple(w) for w in facts.withs),
             facts.bridges,
             facts.suppressions,
+            tuple(facts.tables),
         )
     )
 
@@ -215,7 +220,7 @@ def load_facts(blob: bytes) -> FileFacts:
     try:
         raw = marshal.loads(blob)
         (lines, syn, newer, salvaged, degraded, fns, classes, imports, calls, assigns,
-         withs, bridges, supp) = raw  # fmt: skip
+         withs, bridges, supp, tables) = raw  # fmt: skip
         return FileFacts(
             lines,
             SyntaxProblem(*syn) if syn else None,
@@ -230,6 +235,7 @@ def load_facts(blob: bytes) -> FileFacts:
             tuple(map(_new_with, withs)),
             bridges,
             supp,
+            _new_tables(tables),
         )
     except (EOFError, TypeError, ValueError) as exc:
         raise ValueError(f"damaged facts record: {exc}") from exc

@@ -73,10 +73,10 @@ class _ModuleIndex:
     import_targets: tuple[str, ...]
     #: first segments of everything imported: the only heads a call to an external API has
     import_heads: frozenset[str]
-    #: class index -> attribute -> its ``x: T = ...`` assignments in the class body
-    class_attrs: dict[int, dict[str, list[Assign]]]
+    #: class index -> attribute -> its ``x: T = ...`` assignments (indices) in the class body
+    class_attrs: dict[int, dict[str, list[int]]]
     #: class index -> attribute -> its ``self.x = ...`` assignments in the class's methods
-    self_attrs: dict[int, dict[str, list[Assign]]]
+    self_attrs: dict[int, dict[str, list[int]]]
     _symbols: dict[int, dict[str, tuple[str, list[Assign]]]] = field(default_factory=dict)
 
     def symbols(self, scope: int, module: Module) -> dict[str, tuple[str, list[Assign]]]:
@@ -122,31 +122,7 @@ class Resolver:
         if found is not None:
             return found
         facts = module.facts
-        top_functions: dict[str, int] = {}
-        methods: dict[int, dict[str, int]] = {}
-        nested: dict[int, dict[str, int]] = {}
-        for i, fn in enumerate(facts.functions):
-            if fn.class_index >= 0:
-                methods.setdefault(fn.class_index, {})[fn.name] = i
-            elif fn.parent >= 0:
-                nested.setdefault(fn.parent, {})[fn.name] = i
-            else:
-                top_functions[fn.name] = i
-        top_classes = {
-            c.name: i for i, c in enumerate(facts.classes) if c.parent < 0 and c.scope < 0
-        }
-        by_scope: dict[int, list[int]] = {}
-        class_attrs: dict[int, dict[str, list[Assign]]] = {}
-        self_attrs: dict[int, dict[str, list[Assign]]] = {}
-        for i, a in enumerate(facts.assigns):
-            by_scope.setdefault(a.scope, []).append(i)
-            if a.scope < 0:
-                if a.class_index >= 0 and "." not in a.target:
-                    class_attrs.setdefault(a.class_index, {}).setdefault(a.target, []).append(a)
-            elif a.target.startswith("self.") and a.target.count(".") == 1:
-                owner = facts.functions[a.scope].class_index
-                if owner >= 0:
-                    self_attrs.setdefault(owner, {}).setdefault(a.target[5:], []).append(a)
+        tables = facts.tables  # built by the per-file phase
         imported: dict[str, str] = {}
         targets: list[str] = []
         for imp in facts.imports:
@@ -158,16 +134,16 @@ class Resolver:
                 imported[imp.local] = target
         heads = frozenset(target.partition(".")[0] for target in imported.values())
         found = _ModuleIndex(
-            top_functions,
-            top_classes,
-            methods,
-            nested,
-            by_scope,
+            tables.top_functions,
+            tables.top_classes,
+            tables.methods,
+            tables.nested,
+            tables.assigns_by_scope,
             imported,
             tuple(targets),
             heads,
-            class_attrs,
-            self_attrs,
+            tables.class_attrs,
+            tables.self_attrs,
         )
         self._index[module] = found
         return found
@@ -289,15 +265,18 @@ class Resolver:
         found: TypeRef | None = None
         for c in reversed(self.mro(cls)):
             idx = self.index(c.module)
+            assigns = c.module.facts.assigns
             in_body = idx.class_attrs.get(c.index)
-            for a in in_body.get(attr, ()) if in_body else ():
+            for i in in_body.get(attr, ()) if in_body else ():
+                a = assigns[i]
                 t = self._assign_type(c.module, -1, a.call, a.name, a.annotation, a.line)
                 if t is not None:
                     found = t
             if found is not None:
                 continue
             in_methods = idx.self_attrs.get(c.index)
-            for a in in_methods.get(attr, ()) if in_methods else ():
+            for i in in_methods.get(attr, ()) if in_methods else ():
+                a = assigns[i]
                 t = self._assign_type(c.module, a.scope, a.call, a.name, a.annotation, a.line)
                 if t is not None:
                     found = t

@@ -15,6 +15,7 @@ import warnings
 
 from awaitify.analysis.extract import extract_module
 from awaitify.analysis.facts import FileFacts, Function, SyntaxProblem
+from awaitify.analysis.tables import build_tables
 from awaitify.engine.salvage import salvage
 
 _SUPPRESSION = re.compile(
@@ -275,9 +276,11 @@ def facts_from_bytes(data: bytes, target: tuple[int, int] | None = None) -> File
     try:
         functions, classes, imports, calls, assigns, withs, bridges = extract_module(tree)
     except RecursionError:
+        counted = _count_only(tree)
         return FileFacts(
             count_lines(data), problem, newer, salvaged, "too deeply nested to analyse",
-            _count_only(tree), empty, empty, empty, empty, empty, empty, suppressions,
+            counted, empty, empty, empty, empty, empty, empty, suppressions,
+            build_tables(counted, (), (), ()),
         )  # fmt: skip
     return FileFacts(
         count_lines(data),
@@ -293,4 +296,5 @@ def facts_from_bytes(data: bytes, target: tuple[int, int] | None = None) -> File
         withs,
         bridges,
         suppressions,
+        build_tables(functions, classes, imports, assigns),
     )

@@ -1,0 +1,104 @@
+"""Lookup tables of one file, derived from its facts alone.
+
+The project phase looks names up in every module: which top-level function or class a
+name is, a class's methods, the assignments of one function, the names a call into the
+module can end with. Those tables depend on nothing but the file's own facts, so the
+per-file phase builds them right after extracting the facts: in parallel, and cached
+with the facts. The project phase only reads them.
+
+Plain dicts and tuples, indices into the fact rows: the record crosses process boundaries
+and the cache through ``marshal``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:  # facts.py imports this module
+    from awaitify.analysis.facts import Assign, Class, Function, Import
+
+
+class Tables(NamedTuple):
+    top_functions: dict[str, int]  # module-level function name -> function index
+    top_classes: dict[str, int]  # module-level class name -> class index
+    methods: dict[int, dict[str, int]]  # class index -> method name -> function index
+    nested: dict[int, dict[str, int]]  # function index -> nested function name -> index
+    assigns_by_scope: dict[int, list[int]]  # scope -> assignment indices, in order
+    #: class index -> attribute -> indices of its ``x: T = ...`` in the class body
+    class_attrs: dict[int, dict[str, list[int]]]
+    #: class index -> attribute -> indices of its ``self.x = ...`` in the class's methods
+    self_attrs: dict[int, dict[str, list[int]]]
+    #: the last segments a call into this module can end with: its functions, classes,
+    #: module-level variables and the names it re-exports under an alias
+    defined: frozenset[str]
+    coroutines: frozenset[str]  # names of its ``async def`` functions
+    async_inits: tuple[int, ...]  # indices of its ``async def __init__`` methods
+    aliases: tuple[tuple[str, str], ...]  # (original, alias) of ``from x import a as b``
+
+
+def build_tables(
+    functions: Sequence[Function],
+    classes: Sequence[Class],
+    imports: Sequence[Import],
+    assigns: Sequence[Assign],
+) -> Tables:
+    top_functions: dict[str, int] = {}
+    methods: dict[int, dict[str, int]] = {}
+    nested: dict[int, dict[str, int]] = {}
+    coroutines: set[str] = set()
+    async_inits: list[int] = []
+    for i, fn in enumerate(functions):
+        if fn.class_index >= 0:
+            methods.setdefault(fn.class_index, {})[fn.name] = i
+        elif fn.parent >= 0:
+            nested.setdefault(fn.parent, {})[fn.name] = i
+        else:
+            top_functions[fn.name] = i
+        if fn.is_async:
+            coroutines.add(fn.name)
+            if fn.name == "__init__":
+                async_inits.append(i)
+    top_classes = {c.name: i for i, c in enumerate(classes) if c.parent < 0 and c.scope < 0}
+    by_scope: dict[int, list[int]] = {}
+    class_attrs: dict[int, dict[str, list[int]]] = {}
+    self_attrs: dict[int, dict[str, list[int]]] = {}
+    variables: list[str] = []
+    for i, a in enumerate(assigns):
+        by_scope.setdefault(a.scope, []).append(i)
+        if a.scope < 0:
+            if a.class_index >= 0:
+                if "." not in a.target:
+                    class_attrs.setdefault(a.class_index, {}).setdefault(a.target, []).append(i)
+            else:
+                variables.append(a.target)  # a module-level factory or client variable
+        elif a.target.startswith("self.") and a.target.count(".") == 1:
+            owner = functions[a.scope].class_index
+            if owner >= 0:
+                self_attrs.setdefault(owner, {}).setdefault(a.target[5:], []).append(i)
+    aliases = []
+    for imp in imports:
+        if imp.is_from and imp.scope < 0:
+            original = imp.target.rpartition(".")[2]
+            if imp.local != original and imp.local != "*":
+                aliases.append((original, imp.local))
+    defined = {fn.name for fn in functions}
+    defined.update(c.name for c in classes)
+    defined.update(variables)
+    defined.update(alias for _, alias in aliases)
+    return Tables(
+        top_functions,
+        top_classes,
+        methods,
+        nested,
+        by_scope,
+        class_attrs,
+        self_attrs,
+        frozenset(defined),
+        frozenset(coroutines),
+        tuple(async_inits),
+        tuple(aliases),
+    )
+
+
+EMPTY_TABLES = build_tables((), (), (), ())
