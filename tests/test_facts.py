@@ -744,5 +744,7 @@ def test_lookup_tables_are_built_with_the_facts_and_survive_the_cache() -> None:
     assert [facts.assigns[i].target for i in tables.self_attrs[0]["db"]] == ["self.db"]
     assert tables.aliases == (("run", "start"),)
     assert tables.coroutines == {"__init__"}
+    assert tables.async_count == facts.async_functions == 1
+    assert tables.call_names == {"make", "SessionLocal"}
     assert tables.async_inits == (names["Repo.__init__"],)
     assert tables.defined == {"top", "inner", "Repo", "__init__", "save", "SessionLocal", "start"}

@@ -173,11 +173,11 @@ class FileFacts(NamedTuple):
 
     @property
     def async_functions(self) -> int:
-        return sum(1 for f in self.functions if f.is_async)
+        return self.tables.async_count
 
     @property
     def sync_functions(self) -> int:
-        return sum(1 for f in self.functions if not f.is_async)
+        return len(self.functions) - self.tables.async_count
 
     def asyncio_run_calls(self) -> int:
         return sum(1 for _, kind in self.bridges if kind == "asyncio.run")

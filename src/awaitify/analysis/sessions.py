@@ -354,13 +354,14 @@ def _candidates(project: ProjectView, producers: frozenset[str]) -> dict[Module,
         if module.layer == "migration" or not facts.async_functions:
             continue
         functions = facts.functions
-        for call in facts.calls:
-            scope = call[C_SCOPE]
-            if scope < 0 or not functions[scope].is_async:
-                continue
-            callee = call[C_CALLEE]
-            if callee and callee.rpartition(".")[2] in producers:
-                found.setdefault(module, set()).add(scope)
+        if not facts.tables.call_names.isdisjoint(producers):
+            for call in facts.calls:
+                scope = call[C_SCOPE]
+                if scope < 0 or not functions[scope].is_async:
+                    continue
+                callee = call[C_CALLEE]
+                if callee and callee.rpartition(".")[2] in producers:
+                    found.setdefault(module, set()).add(scope)
         for site in graph.module_blocking_sites(module):
             scope = site.scope
             if scope >= 0 and functions[scope].is_async and site.api.startswith(prefix):

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:  # facts.py imports this module
-    from awaitify.analysis.facts import Assign, Class, Function, Import
+    from awaitify.analysis.facts import Assign, CallRow, Class, Function, Import
 
 
 class Tables(NamedTuple):
@@ -33,8 +33,12 @@ class Tables(NamedTuple):
     #: module-level variables and the names it re-exports under an alias
     defined: frozenset[str]
     coroutines: frozenset[str]  # names of its ``async def`` functions
+    async_count: int  # how many ``async def`` functions it has
     async_inits: tuple[int, ...]  # indices of its ``async def __init__`` methods
     aliases: tuple[tuple[str, str], ...]  # (original, alias) of ``from x import a as b``
+    #: the last name segments of the file's calls: a rule looking for calls of a few names
+    #: skips the files that make none
+    call_names: frozenset[str]
 
 
 def build_tables(
@@ -42,11 +46,13 @@ def build_tables(
     classes: Sequence[Class],
     imports: Sequence[Import],
     assigns: Sequence[Assign],
+    calls: Sequence[CallRow],
 ) -> Tables:
     top_functions: dict[str, int] = {}
     methods: dict[int, dict[str, int]] = {}
     nested: dict[int, dict[str, int]] = {}
     coroutines: set[str] = set()
+    async_count = 0
     async_inits: list[int] = []
     for i, fn in enumerate(functions):
         if fn.class_index >= 0:
@@ -56,6 +62,7 @@ def build_tables(
         else:
             top_functions[fn.name] = i
         if fn.is_async:
+            async_count += 1
             coroutines.add(fn.name)
             if fn.name == "__init__":
                 async_inits.append(i)
@@ -96,9 +103,11 @@ def build_tables(
         self_attrs,
         frozenset(defined),
         frozenset(coroutines),
+        async_count,
         tuple(async_inits),
         tuple(aliases),
+        frozenset([call[1].rpartition(".")[2] for call in calls]),  # call[C_CALLEE]
     )
 
 
-EMPTY_TABLES = build_tables((), (), (), ())
+EMPTY_TABLES = build_tables((), (), (), (), ())

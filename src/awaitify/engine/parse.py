@@ -280,7 +280,7 @@ def facts_from_bytes(data: bytes, target: tuple[int, int] | None = None) -> File
         return FileFacts(
             count_lines(data), problem, newer, salvaged, "too deeply nested to analyse",
             counted, empty, empty, empty, empty, empty, empty, suppressions,
-            build_tables(counted, (), (), ()),
+            build_tables(counted, (), (), (), ()),
         )  # fmt: skip
     return FileFacts(
         count_lines(data),
@@ -296,5 +296,5 @@ def facts_from_bytes(data: bytes, target: tuple[int, int] | None = None) -> File
         withs,
         bridges,
         suppressions,
-        build_tables(functions, classes, imports, assigns),
+        build_tables(functions, classes, imports, assigns, calls),
     )

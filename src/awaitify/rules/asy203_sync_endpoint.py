@@ -123,6 +123,8 @@ class SyncEndpoint(Rule):
                 route = route_of(module, i, resolver)
                 if route is not None:
                     handlers.append(_Handler(module, i, route, fn.is_async))
+            if "include_router" not in facts.tables.call_names:
+                continue
             for call in facts.calls:
                 callee = call[C_CALLEE]
                 if not callee.endswith(".include_router") or not call[C_ARGS]:
