@@ -132,8 +132,9 @@ class CallGraph:
         self._reused_rows: dict[str, list[tuple[int, int, object, str]]] = {}
         # -- classification on demand --
         self._position = {id(m): i for i, m in enumerate(project.modules)}
-        # module id -> rows with a relevant name that are not classified yet
-        self._pending: dict[int, set[int]] = {}
+        # module id -> rows with a relevant name that are not classified yet (a sorted list
+        # as the previous snapshot left it, until a demand reaches the module)
+        self._pending: dict[int, set[int] | list[int]] = {}
         # names whose calls are classified in every module (none of them is pending)
         self._demanded: set[str] = set()
         # the previous run's ``_demanded``: reused modules have no pending row by these names
@@ -403,11 +404,17 @@ class CallGraph:
             # a name the previous run had asked for waits only in the modules read again
             index = self._fresh_index if name in known else self._every_pending()
             for module, row in index.pop(name, ()):
-                pending = self._pending.get(id(module))
+                pending = self._pending_set(module)
                 if pending is not None and row in pending:
                     pending.discard(row)
                     todo.setdefault(id(module), (module, []))[1].append(row)
         self._classify_late(todo.values())
+
+    def _pending_set(self, module: Module) -> set[int] | None:
+        pending = self._pending.get(id(module))
+        if isinstance(pending, list):
+            pending = self._pending[id(module)] = set(pending)
+        return pending
 
     def _every_pending(self) -> dict[str, list[tuple[Module, int]]]:
         """name → pending rows of every module, reused ones included (built once)."""
@@ -513,7 +520,7 @@ class CallGraph:
         imported = {path: [m.path for m in deps] for path, deps in self.imported.items()}
         names = list(self._relevant if self._relevant is not None else self._relevant_names())
         pending = {
-            m.path: sorted(self._pending[id(m)])
+            m.path: _sorted(self._pending[id(m)])
             for m in self.project.modules
             if self._pending.get(id(m))
         }
@@ -571,7 +578,7 @@ class CallGraph:
                 self._reused_rows[module.path] = rows.get(module.path, [])
                 waiting = pending.get(module.path)
                 if waiting:
-                    self._pending[id(module)] = set(waiting)
+                    self._pending[id(module)] = waiting  # a set once a demand reaches it
         return out
 
     @cached_property
@@ -623,7 +630,7 @@ class CallGraph:
     # -- queries --------------------------------------------------------------------------
     def site(self, module: Module, row: int) -> Site | None:
         """The classified site of a call row; None for calls of ``KIND_OTHER``."""
-        pending = self._pending.get(id(module))
+        pending = self._pending_set(module)
         if pending and row in pending:
             pending.discard(row)
             self._classify_late([(module, [row])])
@@ -650,7 +657,7 @@ class CallGraph:
 
     def full_body_sites(self, fn: FuncRef) -> Sequence[Site]:
         """Every call the function's own body makes, to any project function too."""
-        pending = self._pending.get(id(fn.module))
+        pending = self._pending_set(fn.module)
         if pending:
             calls = fn.module.facts.calls
             index = fn.index
@@ -727,6 +734,10 @@ def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
         wanted = call[C_CALLEE].rpartition(".")[0] + ".setblocking"
         return any(c[C_SCOPE] == scope and c[C_CALLEE] == wanted for c in calls)
     return False
+
+
+def _sorted(rows: set[int] | list[int]) -> list[int]:
+    return rows if isinstance(rows, list) else sorted(rows)
 
 
 def _defined_names(module: Module) -> frozenset[str]:

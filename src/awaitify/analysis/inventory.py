@@ -57,7 +57,7 @@ def build_inventory(
         work, standardize = named.get(m.path, (set(), Counter()))
         blocks = blocking.get(m.path, set())
         n_sync_io = 0
-        if m.layer != "migration":  # inventoried, never a standardization target
+        if m.layer != "migration" and (blocks or work):  # migrations: never a target
             n_sync_io = sum(
                 1
                 for i, fn in enumerate(facts.functions)
@@ -68,6 +68,8 @@ def build_inventory(
         stats[1] += n_async
         stats[2] += n_sync
         stats[3] += n_sync_io
+        if not facts.classes:
+            continue
         methods: dict[int, list[int]] = {}
         for i, fn in enumerate(facts.functions):
             if fn.class_index >= 0:
