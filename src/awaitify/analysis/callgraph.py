@@ -28,7 +28,7 @@ from awaitify.analysis.facts import (
     C_SCOPE,
     CALL_IN_LAMBDA,
     CTX_ATTR,
-    CTX_AWAIT,
+    CTX_EXPR,
     FN_GENERATOR,
     CallRow,
 )
@@ -171,6 +171,23 @@ class CallGraph:
                 return KIND_ASYNC_API
         return KIND_OTHER
 
+    def _waiting_api_names(self) -> set[str]:
+        """Last name segments of the APIs that block or bridge (a call of one matters in any
+        context)."""
+        names = {api.rpartition(".")[2] for api in (*apis.BLOCKING_FUNCTIONS, *apis.BRIDGES)}
+        names.update(api.rpartition(".")[2] for api in self._extra_blocking)
+        for methods in apis.BLOCKING_METHODS.values():
+            names.update(methods)
+        names.update(apis.BRIDGE_METHODS)
+        return names
+
+    def _coroutine_api_names(self) -> set[str]:
+        """Last name segments of the known coroutine functions (``asyncio.sleep``)."""
+        names = {api.rpartition(".")[2] for api in (*apis.ASYNC_FUNCTIONS, *self._extra_async)}
+        for methods in apis.ASYNC_METHODS.values():
+            names.update(methods)
+        return names
+
     def _api_names(self) -> set[str]:
         """Last name segments of every API awaitify knows (and of the configured ones)."""
         names = set()
@@ -211,9 +228,11 @@ class CallGraph:
         """The names classified in the first pass, because the rules need their calls
         whatever the project holds, with every name they are re-exported under:
 
-        * known APIs (blocking, async, bridges): every call;
-        * project ``async def`` functions: every call not awaited already (the rules look
-          for the coroutines nobody awaits; an awaited call waits like any other).
+        * APIs that block or bridge: every call;
+        * known coroutine functions and project ``async def`` functions: the calls that
+          make a coroutine nobody awaits, as a statement (``notify()``) or in sync code. In
+          an ``async def``, ``await f()``, ``create_task(f())`` or ``x = f()`` waits for
+          its callers to ask, like any other call.
         """
         # one pass over the project for the async functions, the aliases (see
         # ``_alias_table``) and, on a first run, every defined name (``_relevant_names``)
@@ -234,8 +253,8 @@ class CallGraph:
         self._defined = defined
         for init in inits:
             coroutines |= self._instantiating_names(init)
-        apis_ = self._expand(self._api_names())
-        return apis_, self._expand(coroutines) - apis_
+        always = self._expand(self._waiting_api_names())
+        return always, self._expand(coroutines | self._coroutine_api_names()) - always
 
     def _instantiating_names(self, init: FuncRef) -> set[str]:
         """Names a call of the ``__init__`` method ``init`` can be written as: ``__init__``
@@ -319,12 +338,13 @@ class CallGraph:
         self, module: Module, first: set[str], coroutines: set[str], relevant: frozenset[str]
     ) -> list[tuple[int, int, Target | None, str]]:
         """Classify the bridges, the calls named in ``first`` and the calls named in
-        ``coroutines`` that are not awaited; the other calls with a relevant name wait in
-        ``_pending`` (and in ``_fresh_index``)."""
+        ``coroutines`` that are statements or in sync code; the other calls with a relevant
+        name wait in ``_pending`` (and in ``_fresh_index``)."""
         classify = self._classify_row
         out: list[tuple[int, int, Target | None, str]] = []
         pending: set[int] = set()
         index = self._fresh_index
+        functions = module.facts.functions
         bridges = apis.BRIDGES
         for row, call in enumerate(module.facts.calls):
             callee = call[C_CALLEE]
@@ -336,7 +356,14 @@ class CallGraph:
                     continue  # ``async_to_sync(f)`` only builds a wrapper; calling it bridges
                 out.append((row, KIND_BRIDGE, callee, callee.rpartition("().")[2]))
                 continue
-            if name in first or (name in coroutines and call[C_CTX] != CTX_AWAIT):
+            if name in first or (
+                name in coroutines
+                and (
+                    call[C_CTX] == CTX_EXPR
+                    or (scope := call[C_SCOPE]) < 0
+                    or not functions[scope].is_async
+                )
+            ):
                 found = classify(module, row, call)
                 if found is not None:
                     out.append(found)
@@ -748,4 +775,4 @@ def _defined_names(module: Module) -> frozenset[str]:
     return module.facts.tables.defined
 
 
-_SNAPSHOT_FORMAT = 4
+_SNAPSHOT_FORMAT = 5
