@@ -302,3 +302,27 @@ def test_a_worker_that_dies_loses_no_file(tree: Tree, monkeypatch: pytest.Monkey
     monkeypatch.setattr(runner, "_worker_main", dying_worker)
     result = scan([root], Config(root=root), ScanOptions(use_cache=False, jobs=2, cwd=str(root)))
     assert result.summary.files == 120 and result.summary.async_functions == 120
+
+
+def test_a_background_write_that_cannot_happen_is_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = cache_module.open_cache(tmp_path / ".awaitify", True)
+    rows = [(i.to_bytes(16, "big"), b"facts %d" % i) for i in range(300)]
+    monkeypatch.setattr(cache_module, "BUSY_TIMEOUT_S", 0.2)
+    assert cache.path is not None
+    blocker = sqlite3.connect(cache.path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another run holds the write lock throughout
+    try:
+        cache.put_facts(rows, background=True)
+        cache.flush()
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert len(cache.warnings) == 1 and cache.warnings[0].startswith("cache not updated")
+    assert not list(cache.path.parent.glob("facts-*.tmp"))  # the rows' file is gone
+    cache.warnings.clear()
+    cache.put_facts(rows, background=True)  # the lock is free: written, no warning
+    assert len(cache.get_facts([rows[0][0], rows[-1][0]])) == 2
+    assert cache.warnings == []
+    cache.close()

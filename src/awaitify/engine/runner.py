@@ -87,7 +87,12 @@ def _init_worker(cache_path: str | None, salt: bytes, target: tuple[int, int] | 
     _worker_conn = None
     if cache_path:
         with contextlib.suppress(sqlite3.Error):
-            _worker_conn = sqlite3.connect(f"file:{cache_path}?mode=ro", uri=True, timeout=5)
+            conn = sqlite3.connect(f"file:{cache_path}?mode=ro", uri=True, timeout=5)
+            # a first scan: nothing to look up, for any file
+            if conn.execute("SELECT 1 FROM facts LIMIT 1").fetchone() is None:
+                conn.close()
+            else:
+                _worker_conn = conn
 
 
 def _cached(key: bytes) -> bytes | None:
