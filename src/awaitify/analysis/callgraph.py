@@ -95,9 +95,10 @@ class CallGraph:
     an edit to one file re-resolves only the modules that (transitively) import it.
 
     Calls are classified **on demand**. The first pass classifies the calls every rule
-    needs whatever the project holds: bridges, calls named like a known API or like a
-    project ``async def``. A call named only like a project sync function or class (most
-    calls of a large codebase) waits until someone asks about it: the callers of a
+    needs whatever the project holds (see :meth:`_first_names`): calls named like an API
+    that blocks or bridges, and calls named like a coroutine function (known or in the
+    project) made as a statement or from sync code. Any other call with a relevant name
+    (most calls of a large codebase) waits until someone asks about it: the callers of a
     function (:meth:`callers_of`), every call of a function's body (:meth:`full_body_sites`)
     or one call (:meth:`site`). Colour propagation asks for the callers of each function it
     colours, so a call is resolved only when its answer can change a finding. Every query
@@ -147,8 +148,8 @@ class CallGraph:
         self._defined: set[str] | None = None  # every name the project defines (first runs)
         # base class name -> (subclass name, whether it defines ``__init__``), by name
         self._subclasses: dict[str, list[tuple[str, bool]]] | None = None
-        # the names of project coroutine functions, this run's and the previous run's: a
-        # module has no pending call by one of these that is not awaited
+        # the coroutine names of the first pass, this run's and the previous run's: a module
+        # has no pending call by one of these made as a statement or from sync code
         self._coroutine_names: set[str] = set()
         self._known_coroutines: frozenset[str] = frozenset()
         self._build()
@@ -678,8 +679,9 @@ class CallGraph:
 
     def body_sites(self, fn: FuncRef) -> Sequence[Site]:
         """Calls the function's own body makes when it runs (not those in lambdas) that
-        are classified: at least every call of a known API, of a project coroutine
-        function and of a function whose callers were asked for."""
+        are classified: at least every call of an API that blocks or bridges, every call of
+        a coroutine function made as a statement or from sync code, and every call of a
+        function whose callers were asked for (:meth:`full_body_sites` has them all)."""
         return self._body.get((id(fn.module), fn.index), ())
 
     def full_body_sites(self, fn: FuncRef) -> Sequence[Site]:
