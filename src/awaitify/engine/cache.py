@@ -41,7 +41,7 @@ SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 30.0
 _BATCH = 500
 _PAGE_SIZE = 65536
-#: Fewer facts than this are written in the caller's thread: a thread costs more.
+#: Fewer facts than this are written by the caller: starting a writer process costs more.
 _BACKGROUND_ROWS = 200
 _PUT_FACTS = "INSERT OR REPLACE INTO facts (key, data) VALUES (?, ?)"
 
@@ -331,7 +331,7 @@ def _start_writer(db: Path, rows: list[tuple[bytes, bytes]]) -> _Writer | None:
     import sys
     import tempfile
 
-    if not sys.executable:
+    if not sys.executable or getattr(sys, "frozen", False):  # no interpreter to start
         return None
     rows_path = ""
     try:
