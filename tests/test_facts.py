@@ -20,6 +20,7 @@ from awaitify.analysis.facts import (
     CALL_IN_DEFAULT,
     CALL_IN_LAMBDA,
     CALL_IN_MAIN,
+    CALL_IN_TRY_RUNTIME_ERROR,
     CALL_STARRED_ARGS,
     CTX_ARG,
     CTX_ASSIGN,
@@ -748,3 +749,23 @@ def test_lookup_tables_are_built_with_the_facts_and_survive_the_cache() -> None:
     assert tables.call_names == {"make", "SessionLocal"}
     assert tables.async_inits == (names["Repo.__init__"],)
     assert tables.defined == {"top", "inner", "Repo", "__init__", "save", "SessionLocal", "start"}
+
+
+def test_calls_in_a_try_that_catches_runtime_error_are_flagged() -> None:
+    f = facts(
+        """
+        def run(c):
+            try:
+                guarded(c)
+                def later():
+                    nested(c)
+            except (ValueError, RuntimeError):
+                handler(c)
+            try:
+                broad(c)
+            except Exception:
+                pass
+        """
+    )
+    flagged = {call[C_CALLEE] for call in f.calls if call[C_FLAGS] & CALL_IN_TRY_RUNTIME_ERROR}
+    assert flagged == {"guarded"}  # not a nested def, a handler or a broader except

@@ -9,6 +9,11 @@ function is a shortest one: ``open_ticket → notify → requests.post``.
 Async functions stop the propagation: calling one does not run its body. A loop-aware
 dispatcher stops the bridge colour: with a running loop it schedules a task instead of
 bridging (:func:`~awaitify.analysis.boundaries.is_loop_dispatcher`).
+
+A bridge in the body of a ``try`` that catches ``RuntimeError`` is a fallback, not a
+crash: in a running loop ``asyncio.run`` raises at once and the handler runs the coroutine
+some other way (on a new loop in a thread, typically) while the caller waits for it. Such
+a bridge makes its function *blocking*, with the bridge as the blocking call.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import NamedTuple
 
 from awaitify.analysis.boundaries import is_loop_dispatcher
 from awaitify.analysis.callgraph import KIND_BLOCKING, KIND_BRIDGE, CallGraph, Site
-from awaitify.analysis.facts import C_FLAGS, CALL_IN_LAMBDA
+from awaitify.analysis.facts import C_FLAGS, CALL_IN_LAMBDA, CALL_IN_TRY_RUNTIME_ERROR
 from awaitify.analysis.resolve import FuncRef
 
 
@@ -50,13 +55,10 @@ class Colors:
         # makes a call of this kind
         modules = graph.project.modules
         position = {id(m): i for i, m in enumerate(modules)}
-        seeds = sorted(
-            {
-                (position[id(site.module)], site.scope)
-                for site in graph.sites_of_kind(kind)
-                if site.scope >= 0
-            }
-        )
+        seed_sites = [s for s in graph.sites_of_kind(kind) if _seeds(s, kind)]
+        if kind == KIND_BLOCKING:  # bridges with a fallback block
+            seed_sites += [s for s in graph.sites_of_kind(KIND_BRIDGE) if _seeds(s, kind)]
+        seeds = sorted({(position[id(site.module)], site.scope) for site in seed_sites})
 
         def stops(fn: FuncRef) -> bool:
             return (
@@ -68,7 +70,7 @@ class Colors:
             if fn.fn.is_async or not graph.runs_body_when_called(fn) or stops(fn):
                 continue
             for site in graph.body_sites(fn):
-                if site.kind == kind:
+                if _seeds(site, kind):
                     found[fn] = Reason(site, None)
                     queue.append(fn)
                     break
@@ -108,3 +110,15 @@ class Colors:
             seen.add(current)
             out.append(current.label)
         return out
+
+
+def _seeds(site: Site, kind: int) -> bool:
+    """Does this call of a function's body give the function the colour ``kind`` by itself?
+    A blocking API call does, for blocking; a bridge does, for bridging, unless a handler
+    of ``RuntimeError`` around it falls back, and then it does for blocking instead."""
+    if site.scope < 0:
+        return False
+    if site.kind == KIND_BRIDGE:
+        fallback = bool(site.module.facts.calls[site.row][C_FLAGS] & CALL_IN_TRY_RUNTIME_ERROR)
+        return fallback == (kind == KIND_BLOCKING)
+    return site.kind == kind

@@ -18,6 +18,7 @@ from awaitify.analysis.facts import (
     CALL_IN_DEFAULT,
     CALL_IN_LAMBDA,
     CALL_IN_MAIN,
+    CALL_IN_TRY_RUNTIME_ERROR,
     CALL_STARRED_ARGS,
     CTX_ARG,
     CTX_ASSIGN,
@@ -224,6 +225,14 @@ def _dispatch_table(base: type, handlers: dict[type, _Handler]) -> dict[type, _H
     table[type(None)] = None
     table.update(handlers)
     return table
+
+
+def _catches_runtime_error(handler_type: ast.expr | None) -> bool:
+    """``except RuntimeError`` / ``except (RuntimeError, ...)`` (not a broader class: a
+    handler that swallows everything hides the failure rather than working around it)."""
+    if isinstance(handler_type, ast.Tuple):
+        return any(_catches_runtime_error(e) for e in handler_type.elts)
+    return isinstance(handler_type, ast.Name) and handler_type.id == "RuntimeError"
 
 
 class Extractor:
@@ -584,7 +593,13 @@ class Extractor:
         self.body(node.body)
 
     def _try(self, node: ast.Try) -> None:
-        self.body(node.body)
+        if any(_catches_runtime_error(h.type) for h in node.handlers):
+            saved = self.flags
+            self.flags = saved | CALL_IN_TRY_RUNTIME_ERROR
+            self.body(node.body)
+            self.flags = saved
+        else:
+            self.body(node.body)
         for h in node.handlers:
             self.visit(h.type, CTX_OTHER, -1)  # type: ignore[arg-type]  # None: a bare except
             self.body(h.body)

@@ -22,7 +22,7 @@ from typing import Final, NamedTuple, TypeAlias
 from awaitify.analysis.tables import EMPTY_TABLES, Tables
 
 #: Bumped whenever the layout below changes; part of every cache key.
-FACTS_VERSION = 3
+FACTS_VERSION = 4
 
 # -- how a call's result is used (call row field ``ctx``) ---------------------------------
 CTX_EXPR = 0  # an expression statement: the result is dropped
@@ -52,6 +52,9 @@ CALL_IN_MAIN = 2  # inside ``if __name__ == "__main__":``
 CALL_IN_DECORATOR = 4  # a decorator expression: runs at definition time
 CALL_IN_DEFAULT = 8  # a parameter default: runs at definition time
 CALL_STARRED_ARGS = 16  # the call has ``*args`` or ``**kwargs``
+#: in the body of a ``try`` with an ``except RuntimeError`` (the fallback of a bridge that
+#: finds a loop running: ``try: asyncio.run(c) except RuntimeError: <run it in a thread>``)
+CALL_IN_TRY_RUNTIME_ERROR = 32
 
 # -- function flags --------------------------------------------------------------------------
 FN_PROPERTY = 1
