@@ -562,6 +562,22 @@ def test_asy205_advises_isolated_asyncio_testcase_for_a_testcase_method(tree: Tr
     assert "`@pytest.mark.asyncio`" in messages["test_plain"]
 
 
+def test_asy205_names_the_project_base_a_testcase_method_inherits_through(tree: Tree) -> None:
+    from awaitify.api import scan
+
+    src = TESTCASE_TEST.replace(
+        "class TestCompute(unittest.TestCase):",
+        "class TableTest(unittest.TestCase):\n    pass\n\n\nclass TestCompute(TableTest):",
+    )
+    root = project(tree, {"tests/test_x.py": src})
+    found = scan([root], None, ScanOptions(use_cache=False, cwd=str(root), jobs=1)).findings
+    (message,) = [f.message for f in found if f.code == "ASY205"]
+    assert "derives from `unittest.TestCase` through `TableTest`" in message
+    assert "derive `TableTest` from `unittest.IsolatedAsyncioTestCase` by hand" in message
+    review = run(root, "tests/test_x.py::TestCompute.test_compute").review  # migrate agrees
+    assert any("through `TableTest`" in r.message for r in review)
+
+
 # -- calls the call graph cannot resolve ------------------------------------------------------
 def test_unresolved_calls_list_is_exactly_the_possible_callers(tmp_path: Path) -> None:
     import shutil

@@ -12,7 +12,7 @@ from awaitify.analysis.bridges import (
 )
 from awaitify.analysis.facts import C_COL, C_LINE
 from awaitify.analysis.project import ProjectView
-from awaitify.analysis.resolve import Resolver
+from awaitify.analysis.resolve import ClassRef, Resolver
 from awaitify.model import Category
 from awaitify.rules._support import bridge_hit
 from awaitify.rules.base import Hit, Rule
@@ -133,6 +133,20 @@ def _testcase_advice(resolver: Resolver, found: BridgeSite) -> str:
     if ISOLATED_TESTCASE in bases:
         return "make it an `async def` test (`unittest.IsolatedAsyncioTestCase` awaits it)"
     if bases == [UNITTEST_TESTCASE]:
+        direct = {
+            base: resolver.resolve_name(module, -1, base)
+            for base in module.facts.classes[fn.class_index].bases
+        }
+        through = [base for base, target in direct.items() if isinstance(target, ClassRef)]
+        if through and not any(
+            isinstance(target, str) and target.endswith("TestCase") for target in direct.values()
+        ):  # ``class TestX(TableTest)``, ``class TableTest(TestCase)``: as migrate says
+            via = through[0].rpartition(".")[2]
+            return (
+                f"the class derives from `unittest.TestCase` through `{via}`: derive `{via}` "
+                "from `unittest.IsolatedAsyncioTestCase` by hand, then make it an `async def` "
+                "test (pytest-asyncio does not run `unittest.TestCase` methods)"
+            )
         return (
             "derive the test case from `unittest.IsolatedAsyncioTestCase` instead of "
             "`unittest.TestCase` and make it an `async def` test (pytest-asyncio does not "
