@@ -32,6 +32,7 @@ from awaitify.analysis.facts import (
     C_SCOPE,
     CALL_IN_LAMBDA,
     CALL_IN_MAIN,
+    CALL_UNREACHABLE,
     FN_IN_MAIN,
     Function,
 )
@@ -228,6 +229,8 @@ def _module_info(module: Module) -> _ModuleInfo:
     for call in module.facts.calls:
         callee = call[C_CALLEE]
         scope = call[C_SCOPE]
+        if call[C_FLAGS] & CALL_UNREACHABLE:
+            continue
         if scope < 0:
             if call[C_FLAGS] & CALL_IN_MAIN:
                 if callee:

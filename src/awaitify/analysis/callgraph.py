@@ -27,6 +27,7 @@ from awaitify.analysis.facts import (
     C_FLAGS,
     C_SCOPE,
     CALL_IN_LAMBDA,
+    CALL_UNREACHABLE,
     CTX_ATTR,
     CTX_EXPR,
     FN_GENERATOR,
@@ -349,7 +350,7 @@ class CallGraph:
         bridges = apis.BRIDGES
         for row, call in enumerate(module.facts.calls):
             callee = call[C_CALLEE]
-            if not callee:
+            if not callee or call[C_FLAGS] & CALL_UNREACHABLE:
                 continue
             name = callee.rpartition(".")[2]
             if name.endswith("run_until_complete") or callee in bridges:

@@ -20,6 +20,7 @@ from awaitify.analysis.facts import (
     CALL_IN_MAIN,
     CALL_IN_TRY_RUNTIME_ERROR,
     CALL_STARRED_ARGS,
+    CALL_UNREACHABLE,
     CTX_ARG,
     CTX_ASSIGN,
     CTX_ASYNC_ITER,
@@ -227,6 +228,48 @@ def _dispatch_table(base: type, handlers: dict[type, _Handler]) -> dict[type, _H
     return table
 
 
+def _constants(body: list[ast.stmt]) -> dict[str, bool]:
+    """Module-level names bound exactly once at module level, to ``True`` or ``False``
+    (``_IS_SYNC = False``). A ``global`` rebinding inside a function is not looked for."""
+    values: dict[str, bool | None] = {}
+    for stmt in body:
+        if type(stmt) is ast.Assign:
+            targets: list[ast.expr] = stmt.targets
+            value: ast.expr | None = stmt.value
+        elif type(stmt) in (ast.AnnAssign, ast.AugAssign):
+            targets, value = [stmt.target], getattr(stmt, "value", None)  # type: ignore[attr-defined]
+            if type(stmt) is ast.AugAssign:
+                value = None
+        else:
+            continue
+        for target in targets:
+            if type(target) is ast.Name:
+                name = target.id
+                once = name not in values and type(value) is ast.Constant
+                constant = value.value if once else None  # type: ignore[union-attr]
+                values[name] = constant if type(constant) is bool else None
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _static_truth(test: ast.expr, constants: dict[str, bool]) -> bool | None:
+    """The value of an ``if`` condition when it is known without running anything."""
+    tp = type(test)
+    if tp is ast.Constant:
+        value = test.value  # type: ignore[attr-defined]
+        return bool(value) if type(value) in (bool, int) else None
+    if tp is ast.Name:
+        return constants.get(test.id)  # type: ignore[attr-defined]
+    if tp is ast.UnaryOp and type(test.op) is ast.Not:  # type: ignore[attr-defined]
+        inner = _static_truth(test.operand, constants)  # type: ignore[attr-defined]
+        return None if inner is None else not inner
+    if tp is ast.BoolOp:
+        values = [_static_truth(v, constants) for v in test.values]  # type: ignore[attr-defined]
+        if type(test.op) is ast.And:  # type: ignore[attr-defined]
+            return False if False in values else True if all(values) else None
+        return True if True in values else False if values.count(False) == len(values) else None
+    return None
+
+
 def _catches_runtime_error(handler_type: ast.expr | None) -> bool:
     """``except RuntimeError`` / ``except (RuntimeError, ...)`` (not a broader class: a
     handler that swallows everything hides the failure rather than working around it)."""
@@ -319,6 +362,8 @@ class Extractor:
         self.scope = -1  # current function index
         self.klass = -1  # current class index (class body only)
         self.flags = 0  # CALL_* flags that apply to calls recorded now
+        #: module-level names bound once, to ``True`` or ``False`` (see ``_constants``)
+        self.constants: dict[str, bool] = {}
         self.qual: list[str] = []
 
     # -- statements ----------------------------------------------------------------------
@@ -419,7 +464,7 @@ class Extractor:
         )
         saved_scope, saved_class = self.scope, self.klass
         self.scope, self.klass = index, -1
-        self.flags = saved_flags & CALL_IN_MAIN
+        self.flags = saved_flags & (CALL_IN_MAIN | CALL_UNREACHABLE)
         self.body(body)
         self.scope, self.klass, self.flags = saved_scope, saved_class, saved_flags
         qual.pop()
@@ -531,15 +576,25 @@ class Extractor:
         handler = self.expr[type(test)]
         if handler is not None:
             handler(test, CTX_TEST, -1)
+        truth = _static_truth(test, self.constants)
+        saved = self.flags
         if self.scope == -1 and self.klass == -1 and _is_main_guard(test):
-            saved = self.flags
             self.flags = saved | CALL_IN_MAIN
+            self.body(node.body)
+            self.flags = saved
+        elif truth is False:
+            self.flags = saved | CALL_UNREACHABLE
             self.body(node.body)
             self.flags = saved
         else:
             self.body(node.body)
         if node.orelse:
-            self.body(node.orelse)
+            if truth is True:
+                self.flags = saved | CALL_UNREACHABLE
+                self.body(node.orelse)
+                self.flags = saved
+            else:
+                self.body(node.orelse)
 
     def _for(self, node: ast.For | ast.AsyncFor) -> None:
         if type(node) is ast.AsyncFor:
@@ -948,6 +1003,7 @@ def extract_module(
 ]:
     """Facts of a parsed module: functions, classes, imports, calls, assigns, withs, bridges."""
     ex = _extractor()
+    ex.constants = _constants(tree.body)
     ex.body(tree.body)
     resolve = Resolver(ex.imports)
     lookup = resolve.__getitem__

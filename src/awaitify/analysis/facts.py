@@ -22,7 +22,7 @@ from typing import Final, NamedTuple, TypeAlias
 from awaitify.analysis.tables import EMPTY_TABLES, Tables
 
 #: Bumped whenever the layout below changes; part of every cache key.
-FACTS_VERSION = 4
+FACTS_VERSION = 5
 
 # -- how a call's result is used (call row field ``ctx``) ---------------------------------
 CTX_EXPR = 0  # an expression statement: the result is dropped
@@ -55,6 +55,10 @@ CALL_STARRED_ARGS = 16  # the call has ``*args`` or ``**kwargs``
 #: in the body of a ``try`` with an ``except RuntimeError`` (the fallback of a bridge that
 #: finds a loop running: ``try: asyncio.run(c) except RuntimeError: <run it in a thread>``)
 CALL_IN_TRY_RUNTIME_ERROR = 32
+#: in a branch a constant condition never takes: ``if True: ... else: <here>``, or
+#: ``if _IS_SYNC:`` with ``_IS_SYNC = False`` bound once at module level (the sync and
+#: async twins that ``unasync``-style generators write from one source). Never classified.
+CALL_UNREACHABLE = 64
 
 # -- function flags --------------------------------------------------------------------------
 FN_PROPERTY = 1

@@ -28,6 +28,7 @@ from awaitify.analysis.facts import (
     C_LINE,
     C_SCOPE,
     CALL_IN_LAMBDA,
+    CALL_UNREACHABLE,
     CTX_ASSIGN,
     CTX_AWAIT,
     Assign,
@@ -178,7 +179,7 @@ class _ModuleRows:
         facts = module.facts
         calls: dict[int, list[int]] = {}
         for r, c in enumerate(facts.calls):
-            if c[C_SCOPE] >= 0 and not c[C_FLAGS] & CALL_IN_LAMBDA:
+            if c[C_SCOPE] >= 0 and not c[C_FLAGS] & (CALL_IN_LAMBDA | CALL_UNREACHABLE):
                 calls.setdefault(c[C_SCOPE], []).append(r)
         withs: dict[int, list[With]] = {}
         for w in facts.withs:
@@ -357,7 +358,7 @@ def _candidates(project: ProjectView, producers: frozenset[str]) -> dict[Module,
         if not facts.tables.call_names.isdisjoint(producers):
             for call in facts.calls:
                 scope = call[C_SCOPE]
-                if scope < 0 or not functions[scope].is_async:
+                if scope < 0 or not functions[scope].is_async or call[C_FLAGS] & CALL_UNREACHABLE:
                     continue
                 callee = call[C_CALLEE]
                 if callee and callee.rpartition(".")[2] in producers:

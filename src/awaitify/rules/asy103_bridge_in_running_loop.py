@@ -14,6 +14,7 @@ from awaitify.analysis.facts import (
     C_PARENT,
     C_SCOPE,
     CALL_IN_LAMBDA,
+    CALL_UNREACHABLE,
 )
 from awaitify.analysis.project import Module, ProjectView
 from awaitify.analysis.resolve import FuncRef
@@ -91,6 +92,8 @@ class BridgeInRunningLoop(Rule):
             for row, call in enumerate(module.facts.calls):
                 scope = call[C_SCOPE]
                 if call[C_CALLEE] != _THREADSAFE_RESULT or scope < 0:
+                    continue
+                if call[C_FLAGS] & CALL_UNREACHABLE:
                     continue
                 fn = FuncRef(module, scope)
                 if (

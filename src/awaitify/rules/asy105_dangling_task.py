@@ -8,8 +8,10 @@ from awaitify.analysis.facts import (
     C_CTX,
     C_END_COL,
     C_END_LINE,
+    C_FLAGS,
     C_LINE,
     C_SCOPE,
+    CALL_UNREACHABLE,
     CTX_EXPR,
 )
 from awaitify.analysis.project import Module, ProjectView
@@ -79,7 +81,7 @@ class DanglingTask(Rule):
         for module in project.checked_modules:
             loops = self._loop_names(module)
             for call in module.facts.calls:
-                if call[C_CTX] != CTX_EXPR:
+                if call[C_CTX] != CTX_EXPR or call[C_FLAGS] & CALL_UNREACHABLE:
                     continue
                 callee = call[C_CALLEE]
                 scope = call[C_SCOPE]
