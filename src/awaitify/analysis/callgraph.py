@@ -344,6 +344,8 @@ class CallGraph:
         name wait in ``_pending`` (and in ``_fresh_index``)."""
         classify = self._classify_row
         out: list[tuple[int, int, Target | None, str]] = []
+        if module.path.endswith(".pyi"):
+            return out  # a stub never runs: its bodies (if any) call nothing
         pending: set[int] = set()
         index = self._fresh_index
         functions = module.facts.functions
