@@ -192,15 +192,8 @@ class CallGraph:
 
     def _api_names(self) -> set[str]:
         """Last name segments of every API awaitify knows (and of the configured ones)."""
-        names = set()
-        for api in (
-            *apis.BLOCKING_FUNCTIONS, *apis.ASYNC_FUNCTIONS, *apis.BRIDGES, *apis.CONSTRUCTS,
-            *apis.FACTORIES, *self._extra_blocking, *self._extra_async,
-        ):  # fmt: skip
-            names.add(api.rpartition(".")[2])
-        for methods in (*apis.BLOCKING_METHODS.values(), *apis.ASYNC_METHODS.values()):
-            names.update(methods)
-        names.update(apis.BRIDGE_METHODS)
+        names = self._waiting_api_names() | self._coroutine_api_names()
+        names.update(api.rpartition(".")[2] for api in (*apis.CONSTRUCTS, *apis.FACTORIES))
         return names
 
     def _relevant_names(self) -> frozenset[str]:
@@ -218,13 +211,8 @@ class CallGraph:
             for module in self._changed:
                 names.update(_defined_names(module))
             return frozenset(names)
-        names = self._api_names()
-        if self._defined is not None:  # gathered by ``_first_names`` already
-            names |= self._defined
-        else:
-            for module in self.project.modules:
-                names.update(_defined_names(module))
-        return frozenset(names)
+        assert self._defined is not None  # gathered by ``_first_names`` on a first run
+        return frozenset(self._api_names() | self._defined)
 
     def _first_names(self) -> tuple[set[str], set[str]]:
         """The names classified in the first pass, because the rules need their calls
@@ -236,22 +224,18 @@ class CallGraph:
           an ``async def``, ``await f()``, ``create_task(f())`` or ``x = f()`` waits for
           its callers to ask, like any other call.
         """
-        # one pass over the project for the async functions, the aliases (see
-        # ``_alias_table``) and, on a first run, every defined name (``_relevant_names``)
+        # one pass over the project for the async functions and, on a first run, every
+        # defined name (``_relevant_names``)
         coroutines: set[str] = set()
         inits: list[FuncRef] = []
-        aliases: dict[str, list[str]] = {}
         defined: set[str] | None = set() if self._known_names is None else None
         for module in self.project.modules:
             tables = module.facts.tables
             coroutines |= tables.coroutines
             # ``Repo(...)`` would return a coroutine
             inits.extend(FuncRef(module, i) for i in tables.async_inits)
-            for original, alias in tables.aliases:
-                aliases.setdefault(original, []).append(alias)
             if defined is not None:
                 defined |= tables.defined
-        self._aliases = aliases
         self._defined = defined
         for init in inits:
             coroutines |= self._instantiating_names(init)
@@ -268,13 +252,11 @@ class CallGraph:
         if self._subclasses is None:
             table: dict[str, list[tuple[str, bool]]] = {}
             for module in self.project.modules:
-                facts = module.facts
-                with_init = {f.class_index for f in facts.functions if f.name == "__init__"}
-                for c, cls in enumerate(facts.classes):
+                methods = module.facts.tables.methods
+                for c, cls in enumerate(module.facts.classes):
+                    own_init = "__init__" in methods.get(c, ())
                     for base in cls.bases:
-                        table.setdefault(base.rpartition(".")[2], []).append(
-                            (cls.name, c in with_init)
-                        )
+                        table.setdefault(base.rpartition(".")[2], []).append((cls.name, own_init))
             self._subclasses = table
         aliases = self._alias_table()
         start = init.module.facts.classes[owner].name
@@ -344,7 +326,7 @@ class CallGraph:
         name wait in ``_pending`` (and in ``_fresh_index``)."""
         classify = self._classify_row
         out: list[tuple[int, int, Target | None, str]] = []
-        if module.path.endswith(".pyi"):
+        if module.is_stub:
             return out  # a stub never runs: its bodies (if any) call nothing
         pending: set[int] = set()
         index = self._fresh_index

@@ -233,13 +233,14 @@ def _constants(body: list[ast.stmt]) -> dict[str, bool]:
     (``_IS_SYNC = False``). A ``global`` rebinding inside a function is not looked for."""
     values: dict[str, bool | None] = {}
     for stmt in body:
-        if type(stmt) is ast.Assign:
-            targets: list[ast.expr] = stmt.targets
-            value: ast.expr | None = stmt.value
-        elif type(stmt) in (ast.AnnAssign, ast.AugAssign):
-            targets, value = [stmt.target], getattr(stmt, "value", None)  # type: ignore[attr-defined]
-            if type(stmt) is ast.AugAssign:
-                value = None
+        targets: list[ast.expr]
+        value: ast.expr | None
+        if isinstance(stmt, ast.Assign):
+            targets, value = stmt.targets, stmt.value
+        elif isinstance(stmt, ast.AnnAssign):
+            targets, value = [stmt.target], stmt.value
+        elif isinstance(stmt, ast.AugAssign):
+            targets, value = [stmt.target], None  # a second binding
         else:
             continue
         for target in targets:
@@ -373,6 +374,16 @@ class Extractor:
             handler = table[type(s)]
             if handler is not None:
                 handler(s)
+
+    def body_with(self, flag: int, stmts: list[ast.stmt]) -> None:
+        """:meth:`body` with ``flag`` added to the flags of the calls recorded in it."""
+        if not flag:
+            self.body(stmts)
+            return
+        saved = self.flags
+        self.flags = saved | flag
+        self.body(stmts)
+        self.flags = saved
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         is_async = type(node) is ast.AsyncFunctionDef
@@ -577,24 +588,12 @@ class Extractor:
         if handler is not None:
             handler(test, CTX_TEST, -1)
         truth = _static_truth(test, self.constants)
-        saved = self.flags
         if self.scope == -1 and self.klass == -1 and _is_main_guard(test):
-            self.flags = saved | CALL_IN_MAIN
-            self.body(node.body)
-            self.flags = saved
-        elif truth is False:
-            self.flags = saved | CALL_UNREACHABLE
-            self.body(node.body)
-            self.flags = saved
+            self.body_with(CALL_IN_MAIN, node.body)
         else:
-            self.body(node.body)
+            self.body_with(CALL_UNREACHABLE if truth is False else 0, node.body)
         if node.orelse:
-            if truth is True:
-                self.flags = saved | CALL_UNREACHABLE
-                self.body(node.orelse)
-                self.flags = saved
-            else:
-                self.body(node.orelse)
+            self.body_with(CALL_UNREACHABLE if truth is True else 0, node.orelse)
 
     def _for(self, node: ast.For | ast.AsyncFor) -> None:
         if type(node) is ast.AsyncFor:
@@ -648,13 +647,8 @@ class Extractor:
         self.body(node.body)
 
     def _try(self, node: ast.Try) -> None:
-        if any(_catches_runtime_error(h.type) for h in node.handlers):
-            saved = self.flags
-            self.flags = saved | CALL_IN_TRY_RUNTIME_ERROR
-            self.body(node.body)
-            self.flags = saved
-        else:
-            self.body(node.body)
+        fallback = any(_catches_runtime_error(h.type) for h in node.handlers)
+        self.body_with(CALL_IN_TRY_RUNTIME_ERROR if fallback else 0, node.body)
         for h in node.handlers:
             self.visit(h.type, CTX_OTHER, -1)  # type: ignore[arg-type]  # None: a bare except
             self.body(h.body)

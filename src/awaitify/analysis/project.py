@@ -57,6 +57,11 @@ class Module:
     def __repr__(self) -> str:
         return f"Module({self.path!r})"
 
+    @property
+    def is_stub(self) -> bool:
+        """A ``.pyi`` file: read by type checkers, never run."""
+        return self.path.endswith(".pyi")
+
     def class_layer(self, class_index: int) -> str:
         if class_index < 0:
             return self.layer
@@ -135,9 +140,9 @@ class ProjectView:
         # modules.
         packages = {m.relpath.rpartition("/")[0] for m in self.modules if m.is_package}
         index: dict[str, Module | None] = {}
-        implemented = {m.name for m in self.modules if not m.path.endswith(".pyi")}
+        implemented = {m.name for m in self.modules if not m.is_stub}
         for m in self.modules:
-            if m.path.endswith(".pyi") and m.name in implemented:
+            if m.is_stub and m.name in implemented:
                 continue  # the stub's implementation is the module that runs
             parts = m.name.split(".") if m.name else []
             shortest = _importable_length(m, packages)
