@@ -16,6 +16,22 @@ from __future__ import annotations
 # -- types ------------------------------------------------------------------------------
 SYNC_SESSION = "sqlalchemy.orm.Session"
 ASYNC_SESSION = "sqlalchemy.ext.asyncio.AsyncSession"
+#: Django's ORM: a model, its managers (``Book.objects``) and their querysets. Outside a
+#: thread, each of their methods that runs a query raises ``SynchronousOnlyOperation`` in
+#: ``async def``; Django 4.1+ has an ``a``-prefixed coroutine twin of each (``aget``)
+DJANGO_MODEL = "django.db.models.Model"
+DJANGO_MANAGER = "django.db.models.Manager"
+DJANGO_QUERYSET = "django.db.models.QuerySet"
+#: the managers Django gives every model class
+DJANGO_MANAGER_ATTRIBUTES = frozenset({"objects", "_default_manager", "_base_manager"})
+
+#: types whose methods only a project that imports the library can call: their method names
+#: (``count``, ``first``, ``save``) are classified up front only in such a project
+LIBRARY_OF: dict[str, str] = {
+    DJANGO_MODEL: "django",
+    DJANGO_MANAGER: "django",
+    DJANGO_QUERYSET: "django",
+}
 
 TYPE_ALIASES: dict[str, str] = {
     "sqlalchemy.orm.session.Session": SYNC_SESSION,
@@ -48,6 +64,10 @@ TYPE_ALIASES: dict[str, str] = {
     "socket.SocketType": "socket.socket",
     "psycopg2.extensions.connection": "psycopg2.connection",
     "psycopg2.extensions.cursor": "psycopg2.cursor",
+    "django.db.models.base.Model": DJANGO_MODEL,
+    "django.db.models.manager.Manager": DJANGO_MANAGER,
+    "django.db.models.manager.BaseManager": DJANGO_MANAGER,
+    "django.db.models.query.QuerySet": DJANGO_QUERYSET,
 }
 
 #: calling this produces an instance of the type (constructors and factory functions)
@@ -101,7 +121,37 @@ METHOD_RETURNS: dict[tuple[str, str], str] = {
     ("sqlalchemy.engine.Engine", "connect"): "sqlalchemy.engine.Connection",
     ("sqlalchemy.engine.Engine", "begin"): "sqlalchemy.engine.Connection",
     ("socket.socket", "accept"): "socket.socket",
+    **{
+        (owner, method): DJANGO_QUERYSET
+        for owner in (DJANGO_MANAGER, DJANGO_QUERYSET)
+        for method in (
+            "all",
+            "filter",
+            "exclude",
+            "order_by",
+            "select_related",
+            "prefetch_related",
+            "annotate",
+            "alias",
+            "only",
+            "defer",
+            "using",
+            "distinct",
+            "reverse",
+            "none",
+            "select_for_update",
+            "values",
+            "values_list",
+            "union",
+            "intersection",
+            "difference",
+            "extra",
+            "complex_filter",
+        )
+    },
 }
+#: (type, method) whose result is an instance of the model the manager or queryset is of
+DJANGO_INSTANCE_METHODS = frozenset({"get", "create", "first", "last", "earliest", "latest"})
 
 # -- blocking ---------------------------------------------------------------------------
 _HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
@@ -160,6 +210,16 @@ _REDIS_COMMANDS = frozenset(
      "xread", "xreadgroup", "xack", "getdel", "unlink", "persist", "rename", "type", "info"}
 )  # fmt: skip
 
+#: the methods of a manager or queryset that run a query (the others build a queryset)
+_DJANGO_QUERY_METHODS = frozenset(
+    {"get", "create", "get_or_create", "update_or_create", "bulk_create", "bulk_update",
+     "count", "exists", "first", "last", "earliest", "latest", "aggregate", "in_bulk",
+     "update", "delete", "explain", "contains"}
+)  # fmt: skip
+# (not ``iterator``: it returns a generator, which queries when iterated, not when called)
+#: the methods of a model instance that run a query
+_DJANGO_MODEL_METHODS = frozenset({"save", "delete", "refresh_from_db"})
+
 BLOCKING_METHODS: dict[str, frozenset[str]] = {
     "requests.Session": frozenset({*_HTTP_VERBS, "send"}),
     "httpx.Client": frozenset({*_HTTP_VERBS, "send", "stream"}),
@@ -181,6 +241,9 @@ BLOCKING_METHODS: dict[str, frozenset[str]] = {
     "smtplib.SMTP": frozenset({"sendmail", "send_message", "login", "connect", "starttls", "quit"}),
     "ftplib.FTP": frozenset({"login", "retrbinary", "storbinary", "retrlines", "cwd", "nlst"}),
     "redis.Redis": _REDIS_COMMANDS,
+    DJANGO_MANAGER: _DJANGO_QUERY_METHODS,
+    DJANGO_QUERYSET: _DJANGO_QUERY_METHODS,
+    DJANGO_MODEL: _DJANGO_MODEL_METHODS,
 }  # fmt: skip
 
 # -- coroutines ---------------------------------------------------------------------------
@@ -210,6 +273,9 @@ ASYNC_METHODS: dict[str, frozenset[str]] = {
     "httpx.AsyncClient": frozenset({*_HTTP_VERBS, "send", "aclose"}),
     "redis.asyncio.Redis": _REDIS_COMMANDS | {"close", "aclose"},
     "sqlalchemy.ext.asyncio.AsyncEngine": frozenset({"dispose"}),
+    DJANGO_MANAGER: frozenset(f"a{m}" for m in _DJANGO_QUERY_METHODS),
+    DJANGO_QUERYSET: frozenset(f"a{m}" for m in _DJANGO_QUERY_METHODS),
+    DJANGO_MODEL: frozenset(f"a{m}" for m in _DJANGO_MODEL_METHODS),
 }  # fmt: skip
 
 # -- bridges and wrappers ------------------------------------------------------------------
@@ -250,6 +316,17 @@ TASK_FUNCTIONS = frozenset(
     }
 )
 DANGLING_TASK_FUNCTIONS = frozenset({"asyncio.create_task", "asyncio.ensure_future"})
+
+
+def django_twin(api: str) -> str:
+    """The coroutine method Django 4.1+ has beside a blocking ORM method (``aget`` for
+    ``django.db.models.Manager.get``); "" for any other API."""
+    owner, _, method = api.rpartition(".")
+    if owner in LIBRARY_OF and LIBRARY_OF[owner] == "django":
+        twin = f"a{method}"
+        if async_method(owner, twin):
+            return twin
+    return ""
 
 
 def canonical_type(name: str) -> str:

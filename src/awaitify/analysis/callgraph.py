@@ -90,6 +90,13 @@ class Site(NamedTuple):
 _new_site = partial(tuple.__new__, Site)
 
 
+def _imported(owner: str, roots: frozenset[str] | None) -> bool:
+    """Whether the methods of ``owner`` can be called in a project importing ``roots``
+    (None: in any project)."""
+    library = apis.LIBRARY_OF.get(owner)
+    return roots is None or library is None or library in roots
+
+
 class CallGraph:
     """Built once per run. ``previous`` is :meth:`snapshot` of an earlier run on the same
     project: modules whose import closure did not change reuse their classified calls, so
@@ -173,21 +180,25 @@ class CallGraph:
                 return KIND_ASYNC_API
         return KIND_OTHER
 
-    def _waiting_api_names(self) -> set[str]:
+    def _waiting_api_names(self, imported: frozenset[str] | None = None) -> set[str]:
         """Last name segments of the APIs that block or bridge (a call of one matters in any
-        context)."""
+        context); with ``imported``, the top-level packages the project imports, only the
+        methods of the libraries among them (``apis.LIBRARY_OF``)."""
         names = {api.rpartition(".")[2] for api in (*apis.BLOCKING_FUNCTIONS, *apis.BRIDGES)}
         names.update(api.rpartition(".")[2] for api in self._extra_blocking)
-        for methods in apis.BLOCKING_METHODS.values():
-            names.update(methods)
+        for owner, methods in apis.BLOCKING_METHODS.items():
+            if _imported(owner, imported):
+                names.update(methods)
         names.update(apis.BRIDGE_METHODS)
         return names
 
-    def _coroutine_api_names(self) -> set[str]:
-        """Last name segments of the known coroutine functions (``asyncio.sleep``)."""
+    def _coroutine_api_names(self, imported: frozenset[str] | None = None) -> set[str]:
+        """Last name segments of the known coroutine functions (``asyncio.sleep``); with
+        ``imported``, as for :meth:`_waiting_api_names`."""
         names = {api.rpartition(".")[2] for api in (*apis.ASYNC_FUNCTIONS, *self._extra_async)}
-        for methods in apis.ASYNC_METHODS.values():
-            names.update(methods)
+        for owner, methods in apis.ASYNC_METHODS.items():
+            if _imported(owner, imported):
+                names.update(methods)
         return names
 
     def _api_names(self) -> set[str]:
@@ -229,9 +240,11 @@ class CallGraph:
         coroutines: set[str] = set()
         inits: list[FuncRef] = []
         defined: set[str] | None = set() if self._known_names is None else None
+        imported: set[str] = set()
         for module in self.project.modules:
             tables = module.facts.tables
             coroutines |= tables.coroutines
+            imported |= tables.import_roots
             # ``Repo(...)`` would return a coroutine
             inits.extend(FuncRef(module, i) for i in tables.async_inits)
             if defined is not None:
@@ -239,8 +252,9 @@ class CallGraph:
         self._defined = defined
         for init in inits:
             coroutines |= self._instantiating_names(init)
-        always = self._expand(self._waiting_api_names())
-        return always, self._expand(coroutines | self._coroutine_api_names()) - always
+        roots = frozenset(imported)
+        always = self._expand(self._waiting_api_names(roots))
+        return always, self._expand(coroutines | self._coroutine_api_names(roots)) - always
 
     def _instantiating_names(self, init: FuncRef) -> set[str]:
         """Names a call of the ``__init__`` method ``init`` can be written as: ``__init__``

@@ -22,7 +22,7 @@ from typing import Final, NamedTuple, TypeAlias
 from awaitify.analysis.tables import EMPTY_TABLES, Tables
 
 #: Bumped whenever the layout below changes; part of every cache key.
-FACTS_VERSION = 5
+FACTS_VERSION = 6
 
 # -- how a call's result is used (call row field ``ctx``) ---------------------------------
 CTX_EXPR = 0  # an expression statement: the result is dropped

@@ -285,6 +285,12 @@ class Resolver:
             getter = self.find_method(cls, attr)
             if getter is not None and getter.fn.flags & FN_PROPERTY and getter.fn.returns:
                 found = self.type_of_annotation(getter.module, getter.fn.returns)
+        if (
+            found is None
+            and attr in apis.DJANGO_MANAGER_ATTRIBUTES
+            and apis.DJANGO_MODEL in self.external_bases(cls)
+        ):
+            found = apis.DJANGO_MANAGER  # ``Book.objects``: Django adds it to every model
         cache[key] = found
         return found
 
@@ -335,6 +341,13 @@ class Resolver:
                 returned = apis.METHOD_RETURNS.get((rtype, method))
                 if returned:
                     return returned
+                if rtype == apis.DJANGO_MANAGER and method in apis.DJANGO_INSTANCE_METHODS:
+                    # ``Book.objects.get(...)``: a ``Book``
+                    model, _, manager = receiver.rpartition(".")
+                    if model and manager in apis.DJANGO_MANAGER_ATTRIBUTES:
+                        found = self.type_of(module, scope, model)
+                        if isinstance(found, ClassRef):
+                            return found
         target = self.resolve_name(module, scope, callee)
         if isinstance(target, ClassRef):
             return target
@@ -509,10 +522,11 @@ class Resolver:
             if head in idx.top_classes:
                 return ClassRef(module, idx.top_classes[head])
             return head  # a builtin (``open``, ``input``) or a name awaitify cannot see
-        if head in idx.top_classes:
-            cls = ClassRef(module, idx.top_classes[head])
-            return self.find_method(cls, rest) if "." not in rest else None
         receiver, _, method_name = dotted.rpartition(".")
+        if head in idx.top_classes:
+            if "." in rest:  # ``Book.objects.get``: a method of a typed class attribute
+                return self._method_on(self.type_of(module, scope, receiver), method_name)
+            return self.find_method(ClassRef(module, idx.top_classes[head]), rest)
         if self._is_local(module, scope, head):
             return self._method_on(self.type_of(module, scope, receiver), method_name)
         target = self.lookup(dotted)

@@ -39,6 +39,9 @@ class Tables(NamedTuple):
     #: the last name segments of the file's calls: a rule looking for calls of a few names
     #: skips the files that make none
     call_names: frozenset[str]
+    #: the top-level packages the file imports from (``django`` for ``from django.db import
+    #: models``): the APIs of a library matter only in a project that imports it
+    import_roots: frozenset[str]
 
 
 def build_tables(
@@ -107,6 +110,7 @@ def build_tables(
         tuple(async_inits),
         tuple(aliases),
         frozenset([call[1].rpartition(".")[2] for call in calls]),  # call[C_CALLEE]
+        frozenset([imp.target.partition(".")[0] for imp in imports]),
     )
 
 

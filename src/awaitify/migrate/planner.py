@@ -605,8 +605,11 @@ class Planner:
                         self._edit(module, site.row, OFFLOAD, target.label)
             elif site.kind == KIND_BLOCKING:
                 twin = ASYNC_TWINS.get(site.api)
+                orm_twin = apis.django_twin(site.api)
                 if twin and _one_positional(call):
                     self._edit(module, site.row, TWIN, site.api, twin)
+                elif orm_twin:  # ``Book.objects.get(pk=1)`` → ``await Book.objects.aget(pk=1)``
+                    self._edit(module, site.row, TWIN, site.api, orm_twin)
                 else:
                     self._edit(module, site.row, OFFLOAD, site.api)
             elif site.kind == KIND_BRIDGE:

@@ -23,8 +23,9 @@ class BlockingCallInAsync(Rule):
     Reports a call to a known blocking API made directly in the body of an `async def`:
     `time.sleep`, `requests`, `urllib.request`, sync `httpx`, `subprocess`, `os.system`,
     `input()`, `open()`, `pathlib.Path` reads and writes, DB-API and sync SQLAlchemy
-    session calls, sync redis commands, blocking sockets, `threading.Lock.acquire`, and the
-    APIs named in the `blocking-apis` setting. Calls inside a nested sync function or a
+    session calls, Django ORM queries (`Book.objects.get(...)`, `qs.count()`,
+    `book.save()`, on a model of the project), sync redis commands, blocking sockets,
+    `threading.Lock.acquire`, and the APIs named in the `blocking-apis` setting. Calls inside a nested sync function or a
     lambda, and functions handed to `asyncio.to_thread` / `run_in_executor` /
     `anyio.to_thread.run_sync`, are not calls of the async body and are not reported.
 
@@ -53,7 +54,8 @@ class BlockingCallInAsync(Rule):
     ```
 
     ## Fix
-    `awaitify migrate` rewrites `time.sleep(x)` to `await asyncio.sleep(x)` and moves other
+    `awaitify migrate` rewrites `time.sleep(x)` to `await asyncio.sleep(x)`, a Django ORM
+    query to its async twin (`await Book.objects.aget(pk=1)`, Django 4.1+), and moves other
     blocking calls off the loop with `await asyncio.to_thread(f, *args)`.
 
     ## Options
@@ -83,5 +85,13 @@ class BlockingCallInAsync(Rule):
                     class_index=class_of(fn.module, fn.index),
                     api=site.api,
                     func=fn.fn.name,
-                    instead=_ASYNC_TWINS.get(site.api, f"`await asyncio.to_thread({site.api.rpartition('.')[2]}, ...)`"),
+                    instead=_instead(site.api),
                 )  # fmt: skip
+
+
+def _instead(api: str) -> str:
+    twin = apis.django_twin(api)
+    if twin:
+        return (f"`await` on its async twin `{twin}(...)` (Django raises "
+                "`SynchronousOnlyOperation` for a query made on the event loop)")  # fmt: skip
+    return _ASYNC_TWINS.get(api, f"`await asyncio.to_thread({api.rpartition('.')[2]}, ...)`")
