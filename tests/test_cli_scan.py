@@ -280,6 +280,9 @@ def test_output_file(tree: Tree, cli: Callable[..., Any]) -> None:
     done = cli(["scan", "--format", "json", "-o", "report.json", "."], cwd=root)
     assert done.code == 0 and done.out == ""
     assert json.loads((root / "report.json").read_text())["schema"] == 1
+    done = cli(["scan", "--format", "json", "-o", "-", "."], cwd=root)
+    assert done.code == 0 and json.loads(done.out)["schema"] == 1  # ``-`` is stdout
+    assert not (root / "-").exists()
 
 
 def test_paths_relative_to_cwd_or_absolute(tree: Tree, cli: Callable[..., Any]) -> None:

@@ -7,10 +7,13 @@ from pathlib import Path
 import pytest
 from projects import make_project
 
+from awaitify.analysis import boundaries as b
 from awaitify.analysis.callgraph import KIND_BLOCKING, KIND_BRIDGE, KIND_PROJECT, CallGraph
 from awaitify.analysis.facts import C_CALLEE, C_LINE
 from awaitify.analysis.project import Module, ProjectView, build_project
 from awaitify.analysis.resolve import ClassRef, Factory, FuncRef
+from awaitify.rules.asy101_transitive_blocking_call import TransitiveBlockingCall as Rules
+from awaitify.rules.registry import all_rules
 
 
 def module(project: ProjectView, path: str) -> Module:
@@ -290,6 +293,124 @@ def test_project_modules_do_not_shadow_external_packages(tmp_path: Path) -> None
     assert site.kind == KIND_BLOCKING  # the external ``requests``, not proj/requests.py
     assert project.find_module("proj.celery") is module(project, "proj/celery.py")
     assert project.find_module("celery") is None
+
+
+def test_a_package_folder_scanned_alone_keeps_its_package_names(tmp_path: Path) -> None:
+    """``awaitify scan src/shop``: the root folder is the package ``shop`` itself, so its
+    modules are ``shop.*`` (as their absolute imports name them), whichever folder is the
+    root; a module of the package is never importable as a bare name."""
+    files = {
+        "__init__.py": "",
+        "utils.py": "import time\n\ndef resolve(x):\n    time.sleep(1)\n",
+        "sub/__init__.py": "",
+        "sub/blocks.py": """
+            from shop.utils import resolve
+            from ..utils import resolve as again
+
+            async def handler(x):
+                resolve(x)
+                again(x)
+        """,
+    }
+    project = make_project(tmp_path / "src" / "shop", files)
+    assert project.prefix == "shop"
+    blocks = module(project, "sub/blocks.py")
+    assert blocks.name == "shop.sub.blocks"
+    assert project.find_module("shop.utils") is module(project, "utils.py")
+    assert project.find_module("utils") is None
+    assert project.find_module("sub.blocks") is None
+    resolved = {
+        site_at(project.graph, blocks, n).target for n in ("shop.utils.resolve", "..utils.resolve")
+    }
+    assert resolved == {func(project, "utils.py", "resolve")}
+
+
+def test_methods_are_looked_up_in_python_s_c3_order(tmp_path: Path) -> None:
+    """jupyter-server's contents managers: a subclass comes before its own base, so the
+    async mixin's ``_read_file`` wins over the sync one it overrides."""
+    project = make_project(
+        tmp_path,
+        {
+            "app.py": """
+                class FileManagerMixin:
+                    def _read_file(self, path):
+                        with open(path) as fh:
+                            return fh.read()
+
+                class AsyncFileManagerMixin(FileManagerMixin):
+                    async def _read_file(self, path):
+                        return path
+
+                class FileContentsManager(FileManagerMixin):
+                    pass
+
+                class AsyncFileContentsManager(FileContentsManager, AsyncFileManagerMixin):
+                    async def get(self, path):
+                        return await self._read_file(path)
+
+                class Inconsistent(FileManagerMixin, AsyncFileManagerMixin):  # a TypeError
+                    pass
+            """,
+        },
+    )
+    app = module(project, "app.py")
+    resolver = project.graph.resolver
+    names = [app.facts.classes[c.index].name for c in resolver.mro(ClassRef(app, 3))]
+    assert names == [
+        "AsyncFileContentsManager", "FileContentsManager", "AsyncFileManagerMixin",
+        "FileManagerMixin",
+    ]  # fmt: skip
+    site = site_at(project.graph, app, "self._read_file")
+    assert site.target == func(project, "app.py", "AsyncFileManagerMixin._read_file")
+    assert not list(Rules().check(project)), "awaited, async: nothing to report"
+    inconsistent = [app.facts.classes[c.index].name for c in resolver.mro(ClassRef(app, 4))]
+    assert inconsistent == ["Inconsistent", "FileManagerMixin", "AsyncFileManagerMixin"]
+
+
+def test_generic_bases_namespace_roots_and_overrides(tmp_path: Path) -> None:
+    """llama-index-core scanned as ``llama_index/``: a namespace package (no
+    ``__init__.py``) whose modules import each other as ``llama_index.core.x``; a class
+    derived from ``BaseIndex[IndexLPG]`` inherits ``BaseIndex``'s methods; a private
+    override nobody calls by its own name runs where the base class calls it, so its bridge
+    is no entry point's."""
+    project = make_project(
+        tmp_path / "ns",
+        {
+            "core/__init__.py": "",
+            "core/base.py": """
+                from typing import Generic, TypeVar
+                T = TypeVar("T")
+
+                class BaseIndex(Generic[T]):
+                    def insert(self, nodes):
+                        self._insert(nodes)
+
+                    def _insert(self, nodes):
+                        raise NotImplementedError
+            """,
+            "core/graph.py": """
+                import asyncio
+                from ns.core.base import BaseIndex
+
+                async def extract(nodes):
+                    return nodes
+
+                class GraphIndex(BaseIndex[int]):
+                    def _insert(self, nodes):
+                        asyncio.run(extract(nodes))
+            """,
+        },
+    )
+    assert project.prefix == "" and project.namespace == "ns"
+    graph_module = module(project, "core/graph.py")
+    assert graph_module.facts.classes[0].bases == ("ns.core.base.BaseIndex",)
+    resolver = project.graph.resolver
+    mro = resolver.mro(ClassRef(graph_module, 0))
+    assert [m.module.facts.classes[m.index].name for m in mro] == ["GraphIndex", "BaseIndex"]
+    override = func(project, "core/graph.py", "GraphIndex._insert")
+    assert b.is_handed_over(override.module, override.index, resolver) is None
+    codes = {rule.code for rule in all_rules() for _ in rule().check(project)}
+    assert "ASY206" in codes and "ASY303" not in codes
 
 
 def test_a_scan_leaves_no_project_alive(tmp_path: Path) -> None:

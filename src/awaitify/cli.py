@@ -78,7 +78,10 @@ def _output(p: argparse.ArgumentParser, formats: Sequence[str], default: str = "
         "--format", choices=formats, default=default, help=f"output format (default: {default})"
     )
     p.add_argument(
-        "-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout"
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the report to FILE instead of stdout (- is stdout)",
     )
 
 
@@ -197,6 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.command:
             parser.print_help(sys.stderr)
             return 2
+        if getattr(args, "output", None) == "-":
+            args.output = None  # ``-o -``: stdout, as in most tools
         module = importlib.import_module(f"awaitify.commands.{args.command}")
         code: int = module.run(args)
         return code

@@ -325,6 +325,7 @@ _DUNDER_TWINS = {
     "__exit__": "__aexit__",
     "__del__": "aclose",
     "close": "aclose",
+    "__call__": "acall",  # llama-index's programs and LLMs: ``__call__`` beside ``acall``
 }
 
 
@@ -561,6 +562,10 @@ def is_handed_over(module: Module, fn_index: int, resolver: Resolver) -> str | N
     ref = FuncRef(module, fn_index)
     if resolver.project.graph.callers_of(ref):
         return None
+    if fn.class_index >= 0:
+        base = resolver.find_method(ClassRef(module, fn.class_index), fn.name, skip_first=True)
+        if base is not None:  # an override runs where its base class calls the method
+            return is_handed_over(base.module, base.index, resolver)  # ``self._insert(...)``
     private = fn.name.startswith("_") and not fn.name.endswith("__")
     if fn.parent >= 0 or private or passed_as_function(resolver, ref):
         return "a function handed to a thread, process or callback, never called directly"

@@ -490,7 +490,8 @@ class Extractor:
             self.visit(b, CTX_OTHER, -1)
         self.qual.append(node.name)
         index = len(self.classes)
-        bases = tuple([dotted(b) for b in node.bases])
+        # ``Base[T]`` (a generic base) is ``Base``: its methods are the class's
+        bases = tuple([dotted(b.value if type(b) is ast.Subscript else b) for b in node.bases])
         decorators = [dotted(d.func if type(d) is ast.Call else d) for d in node.decorator_list]
         self.classes.append(
             _tuple_new(

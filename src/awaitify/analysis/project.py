@@ -77,14 +77,33 @@ def module_name(relpath: str) -> tuple[str, bool]:
     return ".".join(parts), is_package
 
 
-def _importable_length(module: Module, packages: set[str]) -> int:
-    """How many dotted parts the shortest importable name of ``module`` has."""
+def _importable_length(module: Module, packages: set[str], above: int) -> int:
+    """How many dotted parts the shortest importable name of ``module`` has; ``above``: how
+    many packages hold the project's root folder (see :func:`package_prefix`)."""
     folders = module.relpath.split("/")[:-1]
     depth = 0
     while folders and "/".join(folders) in packages:
         depth += 1
         folders.pop()
+    if not folders:  # in the root folder's package, if it is one
+        depth += above
     return max(depth if module.is_package else depth + 1, 1)
+
+
+def package_prefix(root: str) -> str:
+    """The dotted package name of the project's root folder when that folder is itself a
+    package (``awaitify scan src/shop`` where ``src/shop/__init__.py`` exists): "shop", so
+    that ``shop/orders.py`` is the module ``shop.orders`` its importers name, as Python
+    finds it; "" when the root is not a package."""
+    parts: list[str] = []
+    folder = os.path.abspath(root)
+    while len(parts) < 32 and os.path.isfile(os.path.join(folder, "__init__.py")):
+        parent, name = os.path.split(folder)
+        if not name or not name.isidentifier():
+            break
+        parts.append(name)
+        folder = parent
+    return ".".join(reversed(parts))
 
 
 def _external_roots() -> frozenset[str]:
@@ -112,6 +131,11 @@ class ProjectView:
     #: ids of the modules that rules which follow imports must check; None for all (see
     #: :attr:`awaitify.rules.base.Rule.follows_imports`)
     focus: frozenset[int] | None = field(default=None, repr=False)
+    #: the root folder's package name when it is a package (:func:`package_prefix`)
+    prefix: str = ""
+    #: the root folder's name when it is not a package: it may be a namespace package
+    #: (``llama_index/`` has no ``__init__.py``), imported as ``llama_index.core.x``
+    namespace: str = ""
 
     @property
     def checked_modules(self) -> list[Module]:
@@ -141,11 +165,12 @@ class ProjectView:
         packages = {m.relpath.rpartition("/")[0] for m in self.modules if m.is_package}
         index: dict[str, Module | None] = {}
         implemented = {m.name for m in self.modules if not m.is_stub}
+        above = self.prefix.count(".") + 1 if self.prefix else 0
         for m in self.modules:
             if m.is_stub and m.name in implemented:
                 continue  # the stub's implementation is the module that runs
             parts = m.name.split(".") if m.name else []
-            shortest = _importable_length(m, packages)
+            shortest = _importable_length(m, packages, above)
             for i in range(len(parts) - shortest + 1):
                 suffix = ".".join(parts[i:])
                 if i and i == len(parts) - 1 and suffix in _EXTERNAL_ROOTS:
@@ -154,6 +179,10 @@ class ProjectView:
                     index[suffix] = None  # ambiguous: never guess
                 else:
                     index[suffix] = m
+        if self.namespace:  # ``llama_index.core.utils`` for ``core/utils.py``
+            for m in self.modules:
+                if m.name and not (m.is_stub and m.name in implemented):
+                    index.setdefault(f"{self.namespace}.{m.name}", m)
         self._by_suffix = index
 
     @cached_property
@@ -186,16 +215,23 @@ def build_project(
     layers = LayerMap(config)
     root = str(config.root)
     inside = root.rstrip(os.sep) + os.sep
+    prefix = package_prefix(root)
     modules = []
     for display, abspath, facts, digest in entries:
+        inner = True
         if abspath.startswith(inside):  # the usual case, without ``relpath``'s cost
             rel = abspath[len(inside) :].replace(os.sep, "/")
         else:
             rel = os.path.relpath(abspath, root).replace(os.sep, "/")
         if rel.startswith("../"):
             rel = display.lstrip("/")
+            inner = False
         name, is_package = module_name(rel)
+        if prefix and inner:
+            name = f"{prefix}.{name}" if name else prefix
         modules.append(
             Module(display, abspath, rel, name, is_package, layers.layer_of(rel), facts, digest)
         )
-    return ProjectView(config, modules)
+    folder = os.path.basename(root.rstrip(os.sep))
+    namespace = folder if not prefix and folder.isidentifier() else ""
+    return ProjectView(config, modules, prefix=prefix, namespace=namespace)

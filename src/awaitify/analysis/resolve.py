@@ -102,6 +102,33 @@ class _ModuleIndex:
         return found
 
 
+def _c3_merge(sequences: list[list[ClassRef]]) -> list[ClassRef] | None:
+    """Python's C3 linearisation of the bases' MROs (the project classes among them: an
+    external base is not in any); None when the bases admit no consistent order, which
+    Python would reject (``TypeError``) and :func:`_depth_first` then approximates."""
+    todo = [list(s) for s in sequences if s]
+    out: list[ClassRef] = []
+    while todo:
+        for sequence in todo:
+            head = sequence[0]
+            if not any(head in other[1:] for other in todo):
+                break
+        else:
+            return None
+        out.append(head)
+        todo = [rest for s in todo if (rest := s[1:] if s[0] == head else s)]
+    return out
+
+
+def _depth_first(lines: list[list[ClassRef]]) -> list[ClassRef]:
+    out: list[ClassRef] = []
+    for line in lines:
+        for c in line:
+            if c not in out:
+                out.append(c)
+    return out
+
+
 class Resolver:
     def __init__(self, project: ProjectView) -> None:
         self.project = project
@@ -216,13 +243,13 @@ class Resolver:
         if found is not None:
             return found
         self._mro[key] = [cls]  # cycle guard
-        out = [cls]
-        for base in cls.module.facts.classes[cls.index].bases:
-            target = self.resolve_name(cls.module, -1, base)
-            if isinstance(target, ClassRef):
-                for c in self.mro(target):
-                    if c not in out:
-                        out.append(c)
+        bases = [
+            target
+            for base in cls.module.facts.classes[cls.index].bases
+            if isinstance(target := self.resolve_name(cls.module, -1, base), ClassRef)
+        ]
+        lines = [self.mro(b) for b in bases]
+        out = [cls, *(_c3_merge([*lines, bases]) or _depth_first(lines))]
         self._mro[key] = out
         return out
 

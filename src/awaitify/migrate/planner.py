@@ -66,6 +66,7 @@ from awaitify.analysis.facts import (
     CTX_OPERAND,
     CTX_RETURN,
     CTX_TEST,
+    CTX_WITH,
     FN_GENERATOR,
     FN_PROPERTY,
     CallRow,
@@ -133,6 +134,9 @@ _OWN_LOOP = frozenset(
      "asyncio.set_event_loop", "uvloop.new_event_loop", "uvloop.run"}
 )  # fmt: skip
 #: calls that only the main thread may make (signal handlers): never from a worker thread
+#: a function decorated so that calling it only builds the context manager: ``with f():``
+#: runs its body when the ``with`` enters and leaves
+_GENERATOR_CONTEXT = frozenset({"contextlib.contextmanager", "contextmanager"})
 _MAIN_THREAD_FUNCTIONS = frozenset({"signal.signal", "signal.set_wakeup_fd"})
 _MAIN_THREAD_METHODS = frozenset({"add_signal_handler", "remove_signal_handler"})
 #: event-loop methods that must be called in the loop's own thread (``call_soon_threadsafe``
@@ -598,7 +602,15 @@ class Planner:
                                     "the loop: make it async by hand")  # fmt: skip
                         self.plan.on_loop.append((module.path, fn.label, target.label))
                         continue
-                    method_twin = self._async_twin(target, call)
+                    if ctx == CTX_WITH and _GENERATOR_CONTEXT & set(target.fn.decorators):
+                        self.review(module, call[C_LINE], f"`{target.label}` is a context "
+                                    "manager: its blocking work runs where the `with` enters "
+                                    "and leaves, not in the call, so a thread cannot take it: "
+                                    "move the whole `with` block into a sync function and run "
+                                    "that with `await asyncio.to_thread(...)`")  # fmt: skip
+                        self.plan.on_loop.append((module.path, fn.label, target.label))
+                        continue
+                    method_twin = self._async_twin(target, call, fn)
                     if method_twin:
                         self._edit(module, site.row, TWIN, target.label, method_twin)
                     else:
@@ -606,6 +618,8 @@ class Planner:
             elif site.kind == KIND_BLOCKING:
                 twin = ASYNC_TWINS.get(site.api)
                 orm_twin = apis.django_twin(site.api)
+                if orm_twin == fn.fn.name:  # ``async def aget(self): return self.get()``
+                    orm_twin = ""
                 if twin and _one_positional(call):
                     self._edit(module, site.row, TWIN, site.api, twin)
                 elif orm_twin:  # ``Book.objects.get(pk=1)`` → ``await Book.objects.aget(pk=1)``
@@ -627,17 +641,19 @@ class Planner:
                     "now async, it returns its result (`return await`): a caller that kept "
                     f"`{fn.label}()` to await it later must not await it again")  # fmt: skip
 
-    def _async_twin(self, target: FuncRef, call: CallRow) -> str:
+    def _async_twin(self, target: FuncRef, call: CallRow, caller: FuncRef) -> str:
         """The name of the coroutine method a blocking project method is the sync twin of
         (``validated_claims`` beside ``async def avalidated_claims``), for a call on a
         receiver (``self.validated_claims(...)``), whose class has the twin too: awaiting
-        the twin beats running the sync half in a thread. "" when there is none."""
+        the twin beats running the sync half in a thread. "" when there is none, and when
+        the call is in a method of the twin's name: ``async def aget(self): return
+        self.get()`` is the twin, which must not call itself."""
         fn = target.fn
         callee = call[C_CALLEE]
         if fn.class_index < 0 or "()" in callee or not callee.endswith("." + fn.name):
             return ""
         name = b.async_twin(target.module, target.index, self.resolver)
-        if not name or is_dunder(name):
+        if not name or is_dunder(name) or name == caller.fn.name:
             return ""
         twin = self.resolver.find_method(ClassRef(target.module, fn.class_index), name)
         return name if self.graph.is_coroutine_function(twin) else ""

@@ -33,6 +33,39 @@ def _strip_comma(args: list[cst.Arg]) -> list[cst.Arg]:
     return args
 
 
+def _called(fn: cst.BaseExpression, args: list[cst.Arg]) -> cst.BaseExpression:
+    """``fn(*args)``: the body itself for ``lambda: body`` called with nothing
+    (``anyio.run(lambda: main(x))`` → ``await main(x)``), and a callee that is not an atom
+    in parentheses (``(lambda x: main(x))(1)``)."""
+    if isinstance(fn, cst.Lambda) and not args and not _has_parameters(fn.params):
+        return fn.body
+    if (
+        isinstance(
+            fn,
+            (
+                cst.Lambda,
+                cst.IfExp,
+                cst.BooleanOperation,
+                cst.BinaryOperation,
+                cst.UnaryOperation,
+                cst.Comparison,
+                cst.Await,
+                cst.NamedExpr,
+            ),
+        )
+        and not fn.lpar
+    ):
+        fn = fn.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return cst.Call(func=fn, args=args)
+
+
+def _has_parameters(params: cst.Parameters) -> bool:
+    return bool(
+        params.params or params.posonly_params or params.kwonly_params
+        or isinstance(params.star_arg, cst.Param) or params.star_kwarg
+    )  # fmt: skip
+
+
 class Unbridge(EditTransformer):
     description = "replace a bridge (asyncio.run, run_until_complete, ...) by await"
 
@@ -46,12 +79,12 @@ class Unbridge(EditTransformer):
             if not isinstance(inner, cst.Call) or not _positional(inner):
                 return None
             fn = _positional(inner)[0].value
-            value: cst.BaseExpression = cst.Call(func=fn, args=_strip_comma(list(node.args)))
+            value: cst.BaseExpression = _called(fn, _strip_comma(list(node.args)))
         elif kind in ("anyio.run", "trio.run"):
             args = [a for a in node.args if a.keyword is None]
             if not args or args[0].star:
                 return None
-            value = cst.Call(func=args[0].value, args=_strip_comma(args[1:]))
+            value = _called(args[0].value, _strip_comma(args[1:]))
         else:  # asyncio.run(c, debug=...), loop.run_until_complete(c)
             args = _positional(node)
             if not args:
