@@ -28,11 +28,13 @@ from typing import TYPE_CHECKING, Any
 from awaitify.analysis.facts import (
     C_ARGS,
     C_CALLEE,
+    C_CTX,
     C_FLAGS,
     C_SCOPE,
     CALL_IN_LAMBDA,
     CALL_IN_MAIN,
     CALL_UNREACHABLE,
+    CTX_RETURN,
     FN_IN_MAIN,
     Function,
 )
@@ -94,7 +96,7 @@ _SYNC_WEB_PREFIXES = ("flask.", "django.", "bottle.", "pyramid.", "falcon.App", 
 _ROUTER_NAMES = frozenset({"router", "app", "api", "application", "routes"})
 
 #: decorators that keep a function a plain callable
-_TRANSPARENT_DECORATORS = frozenset({"functools.wraps", "wraps", "staticmethod"})
+_TRANSPARENT_DECORATORS = frozenset({"functools.wraps", "wraps", "staticmethod", "classmethod"})
 
 #: calls that tell whether an event loop is running in this thread (``loop.is_running()``
 #: is matched by its method name)
@@ -383,8 +385,40 @@ def is_loop_dispatcher(module: Module, fn_index: int, graph: CallGraph) -> str |
                 if probes and schedules:
                     break
         else:
+            # the probe must be its own: it chooses between handing back and bridging
+            if fn_index in info.probe_scopes and _hands_coroutine_back(module, fn_index, graph):
+                return (
+                    "a loop-aware dispatcher: with a running loop, it returns the coroutine "
+                    "for its caller to await instead"
+                )
             return None
     return "a loop-aware dispatcher: with a running loop, it schedules a task instead"
+
+
+def _hands_coroutine_back(module: Module, fn_index: int, graph: CallGraph) -> bool:
+    """Does a function that probes for a running loop return a coroutine, or bridge one it
+    holds in a variable (which it then returns in the other branch)? telethon's
+    ``if self.loop.is_running(): return self._run()`` and ``coro = self._start(); return
+    coro if self.loop.is_running() else self.loop.run_until_complete(coro)``."""
+    calls = module.facts.calls
+    bridged = {
+        calls[row][C_ARGS][0]
+        for row, _ in module.facts.bridges
+        if calls[row][C_SCOPE] == fn_index and calls[row][C_ARGS]
+    }
+    bridged.discard("")
+    held = {
+        a.call
+        for a in module.facts.assigns
+        if a.scope == fn_index and a.target in bridged and a.call
+    }
+    for site in graph.full_body_sites(FuncRef(module, fn_index)):
+        call = calls[site.row]
+        if call[C_SCOPE] != fn_index or call[C_FLAGS] & CALL_IN_LAMBDA:
+            continue
+        if (call[C_CTX] == CTX_RETURN or call[C_CALLEE] in held) and graph.returns_coroutine(site):
+            return True
+    return False
 
 
 def _bridges_within(module: Module, fn_index: int) -> bool:
