@@ -232,6 +232,7 @@ def test_refuses_an_output_that_would_not_parse(
     got = cli(["migrate", "app/repo.py::Repo.get", "--apply", "--no-cache"], cwd=root)
     assert got.code == 1
     assert "app/repo.py:" in got.out and "would not parse" in got.out
+    assert "`def (:`" in got.out  # the rewritten line, quoted: its number is not the file's
     assert (root / "app/repo.py").read_bytes() == before
 
 

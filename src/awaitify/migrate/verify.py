@@ -51,9 +51,10 @@ def parse_problems(changes: Sequence[FileChange]) -> list[str]:
                 warnings.simplefilter("ignore")
                 ast.parse(change.after, filename=change.path)
         except SyntaxError as exc:
-            out.append(
-                f"{change.path}:{exc.lineno or 0}: the rewritten file would not parse: {exc.msg}"
-            )
+            # the line is the rewritten text's (lines may have moved): quote it
+            text = (exc.text or "").strip()
+            where = f"its line {exc.lineno or 0}" + (f", `{text}`" if text else "")
+            out.append(f"{change.path}: the rewritten file would not parse ({where}): {exc.msg}")
         except (ValueError, RecursionError, MemoryError) as exc:
             out.append(f"{change.path}: the rewritten file would not parse: {exc}")
     return out
