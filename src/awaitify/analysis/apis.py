@@ -22,6 +22,13 @@ ASYNC_SESSION = "sqlalchemy.ext.asyncio.AsyncSession"
 DJANGO_MODEL = "django.db.models.Model"
 DJANGO_MANAGER = "django.db.models.Manager"
 DJANGO_QUERYSET = "django.db.models.QuerySet"
+#: a boto3 client (``boto3.client("s3")``): each API method is an HTTP request
+BOTO3_CLIENT = "botocore.client.BaseClient"
+#: the sync Elasticsearch client (``AsyncElasticsearch`` is the async one)
+ELASTICSEARCH = "elasticsearch.Elasticsearch"
+#: psycopg 3's sync connection and cursor (``psycopg.AsyncConnection`` is the async one)
+PSYCOPG_CONNECTION = "psycopg.Connection"
+PSYCOPG_CURSOR = "psycopg.Cursor"
 #: the managers Django gives every model class
 DJANGO_MANAGER_ATTRIBUTES = frozenset({"objects", "_default_manager", "_base_manager"})
 
@@ -31,6 +38,10 @@ LIBRARY_OF: dict[str, str] = {
     DJANGO_MODEL: "django",
     DJANGO_MANAGER: "django",
     DJANGO_QUERYSET: "django",
+    BOTO3_CLIENT: "boto3",
+    ELASTICSEARCH: "elasticsearch",
+    PSYCOPG_CONNECTION: "psycopg",
+    PSYCOPG_CURSOR: "psycopg",
 }
 
 TYPE_ALIASES: dict[str, str] = {
@@ -64,6 +75,10 @@ TYPE_ALIASES: dict[str, str] = {
     "socket.SocketType": "socket.socket",
     "psycopg2.extensions.connection": "psycopg2.connection",
     "psycopg2.extensions.cursor": "psycopg2.cursor",
+    "boto3.session.Session": "boto3.Session",
+    "elasticsearch.client.Elasticsearch": ELASTICSEARCH,
+    "psycopg.connection.Connection": PSYCOPG_CONNECTION,
+    "psycopg.cursor.Cursor": PSYCOPG_CURSOR,
     "django.db.models.base.Model": DJANGO_MODEL,
     "django.db.models.manager.Manager": DJANGO_MANAGER,
     "django.db.models.manager.BaseManager": DJANGO_MANAGER,
@@ -103,6 +118,13 @@ CONSTRUCTS: dict[str, str] = {
     "sqlalchemy.orm.scoped_session": SYNC_SESSION,
     "sqlmodel.Session": SYNC_SESSION,
     "sqlalchemy.ext.asyncio.AsyncSession": ASYNC_SESSION,
+    "boto3.client": BOTO3_CLIENT,
+    "boto3.Session.client": BOTO3_CLIENT,  # ``boto3.Session().client("sqs")``
+    "boto3.Session": "boto3.Session",
+    "boto3.session.Session": "boto3.Session",
+    "elasticsearch.Elasticsearch": ELASTICSEARCH,
+    "psycopg.connect": PSYCOPG_CONNECTION,
+    "psycopg.Connection.connect": PSYCOPG_CONNECTION,
 }
 
 #: calling this produces a *factory*: calling the factory produces the type
@@ -121,6 +143,8 @@ METHOD_RETURNS: dict[tuple[str, str], str] = {
     ("sqlalchemy.engine.Engine", "connect"): "sqlalchemy.engine.Connection",
     ("sqlalchemy.engine.Engine", "begin"): "sqlalchemy.engine.Connection",
     ("socket.socket", "accept"): "socket.socket",
+    ("boto3.Session", "client"): BOTO3_CLIENT,
+    (PSYCOPG_CONNECTION, "cursor"): PSYCOPG_CURSOR,
     **{
         (owner, method): DJANGO_QUERYSET
         for owner in (DJANGO_MANAGER, DJANGO_QUERYSET)
@@ -178,6 +202,7 @@ BLOCKING_FUNCTIONS: frozenset[str] = frozenset(
         "io.open",
         "sqlite3.connect",
         "psycopg2.connect",
+        "psycopg.connect",
         "pymysql.connect",
         "MySQLdb.connect",
         "socket.create_connection",
@@ -219,6 +244,24 @@ _DJANGO_QUERY_METHODS = frozenset(
 # (not ``iterator``: it returns a generator, which queries when iterated, not when called)
 #: the methods of a model instance that run a query
 _DJANGO_MODEL_METHODS = frozenset({"save", "delete", "refresh_from_db"})
+#: the API calls of the AWS services most services use (every one an HTTP request); not
+#: the local helpers ``generate_presigned_url``, ``get_paginator``, ``get_waiter``
+_BOTO3_CALLS = frozenset(
+    {"put_object", "get_object", "delete_object", "delete_objects", "head_object",
+     "copy_object", "list_objects", "list_objects_v2", "upload_file", "download_file",
+     "upload_fileobj", "download_fileobj", "create_bucket", "head_bucket", "list_buckets",
+     "send_message", "send_message_batch", "receive_message", "delete_message",
+     "get_queue_url", "publish", "send_email", "send_raw_email", "get_item", "put_item",
+     "update_item", "delete_item", "query", "scan", "batch_get_item", "batch_write_item",
+     "transact_write_items", "invoke", "get_secret_value", "get_parameter",
+     "get_parameters", "put_parameter", "assume_role", "get_caller_identity", "put_record",
+     "put_records", "encrypt", "decrypt", "generate_data_key", "start_execution",
+     "put_events", "put_metric_data"}
+)  # fmt: skip
+_ELASTICSEARCH_CALLS = frozenset(
+    {"search", "index", "get", "delete", "update", "create", "bulk", "count", "exists",
+     "mget", "msearch", "scroll", "delete_by_query", "update_by_query", "info", "ping"}
+)  # fmt: skip
 
 BLOCKING_METHODS: dict[str, frozenset[str]] = {
     "requests.Session": frozenset({*_HTTP_VERBS, "send"}),
@@ -244,6 +287,10 @@ BLOCKING_METHODS: dict[str, frozenset[str]] = {
     DJANGO_MANAGER: _DJANGO_QUERY_METHODS,
     DJANGO_QUERYSET: _DJANGO_QUERY_METHODS,
     DJANGO_MODEL: _DJANGO_MODEL_METHODS,
+    BOTO3_CLIENT: _BOTO3_CALLS,
+    ELASTICSEARCH: _ELASTICSEARCH_CALLS,
+    PSYCOPG_CONNECTION: _DBAPI_CONNECTION,
+    PSYCOPG_CURSOR: _DBAPI_CURSOR,
 }  # fmt: skip
 
 # -- coroutines ---------------------------------------------------------------------------

@@ -596,14 +596,26 @@ def is_handed_over(module: Module, fn_index: int, resolver: Resolver) -> str | N
     ref = FuncRef(module, fn_index)
     if resolver.project.graph.callers_of(ref):
         return None
-    if fn.class_index >= 0:
-        base = resolver.find_method(ClassRef(module, fn.class_index), fn.name, skip_first=True)
-        if base is not None:  # an override runs where its base class calls the method
-            return is_handed_over(base.module, base.index, resolver)  # ``self._insert(...)``
+    if fn.class_index >= 0 and _overrides_a_called_method(module, fn, resolver):
+        return None  # it runs where its base class calls the method: ``self._insert(...)``
     private = fn.name.startswith("_") and not fn.name.endswith("__")
     if fn.parent >= 0 or private or passed_as_function(resolver, ref):
         return "a function handed to a thread, process or callback, never called directly"
     return None
+
+
+def _overrides_a_called_method(module: Module, fn: Function, resolver: Resolver) -> bool:
+    """Does a method of a base class that ``fn`` overrides have callers in the project?"""
+    graph = resolver.project.graph
+    cls = ClassRef(module, fn.class_index)
+    for _ in range(16):
+        base = resolver.find_method(cls, fn.name, skip_first=True)
+        if base is None:
+            return False
+        if graph.callers_of(base):
+            return True
+        cls = ClassRef(base.module, base.fn.class_index)
+    return False
 
 
 # -- tests ----------------------------------------------------------------------------------

@@ -23,8 +23,9 @@ class BlockingCallInAsync(Rule):
     Reports a call to a known blocking API made directly in the body of an `async def`:
     `time.sleep`, `requests`, `urllib.request`, sync `httpx`, `subprocess`, `os.system`,
     `input()`, `open()`, `pathlib.Path` reads and writes, DB-API and sync SQLAlchemy
-    session calls, Django ORM queries (`Book.objects.get(...)`, `qs.count()`,
-    `book.save()`, on a model of the project), sync redis commands, blocking sockets,
+    session calls, psycopg connections, Django ORM queries (`Book.objects.get(...)`,
+    `qs.count()`, `book.save()`, on a model of the project), sync redis commands, boto3
+    client calls (`s3.put_object`), the sync Elasticsearch client, blocking sockets,
     `threading.Lock.acquire`, and the APIs named in the `blocking-apis` setting. Calls inside a nested sync function or a
     lambda, and functions handed to `asyncio.to_thread` / `run_in_executor` /
     `anyio.to_thread.run_sync`, are not calls of the async body and are not reported.

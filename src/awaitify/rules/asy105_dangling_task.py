@@ -30,13 +30,16 @@ _TASK_FACTORIES = frozenset(
 _LOOP_GETTERS = frozenset(
     {"asyncio.get_event_loop", "asyncio.get_running_loop", "asyncio.new_event_loop"}
 )
+#: what code names an event loop it holds (``self.loop``, ``hass.loop``, ``self._loop``)
+_LOOP_NAMES = frozenset({"loop", "_loop", "event_loop", "_event_loop"})
 
 
 class DanglingTask(Rule):
     """## What it does
     Reports a call to `asyncio.create_task`, `asyncio.ensure_future` or
-    `loop.create_task` (on a loop from `get_running_loop()` / `get_event_loop()`) whose
-    result is thrown away.
+    `loop.create_task` (on a loop from `get_running_loop()` / `get_event_loop()`, or one
+    held in a variable or attribute named `loop`, `_loop` or `event_loop`, such as
+    `self.loop` or `hass.loop`) whose result is thrown away.
 
     ## Why is this bad?
     The event loop keeps only a weak reference to tasks. A task nobody holds can be
@@ -86,7 +89,11 @@ class DanglingTask(Rule):
                 callee = call[C_CALLEE]
                 scope = call[C_SCOPE]
                 if callee not in _TASK_FACTORIES and not (
-                    callee.endswith(".create_task") and (scope, callee[:-12]) in loops
+                    callee.endswith(".create_task")
+                    and (
+                        (scope, callee[:-12]) in loops
+                        or callee[:-12].rpartition(".")[2] in _LOOP_NAMES
+                    )
                 ):
                     continue
                 yield self.hit(
