@@ -427,6 +427,21 @@ def test_cached_function_is_never_converted(tree: Tree) -> None:
     assert "@functools.lru_cache, which would cache the coroutine" in item.message
 
 
+def test_pydantic_validator_is_never_converted(tree: Tree) -> None:
+    src = (
+        "from pathlib import Path\n\nfrom pydantic import BaseModel, model_validator\n\n\n"
+        "class Agent(BaseModel):\n"
+        "    @model_validator(mode='after')\n"
+        "    def load(self):\n        self.text = Path('a.txt').read_text()\n        return self\n"
+    )
+    root = project(tree, {"app/agent.py": src})
+    result = run(root, "app/agent.py::Agent.load")
+    assert result.touched == ()
+    (item,) = result.review
+    assert item.path == "app/agent.py" and item.line == 8
+    assert "pydantic hook (`@model_validator`), which pydantic calls synchronously" in item.message
+
+
 def test_selector_paths_may_be_relative_to_root(tree: Tree, cli: Cli) -> None:
     root = project(tree)
     got = cli(["migrate", "--root", "proj", "app/repo.py::Repo.get", "--no-cache"], cwd=root.parent)

@@ -22,6 +22,26 @@ from awaitify.rules.registry import all_rules
 Tree = Callable[[Mapping[str, str | bytes]], Path]
 
 
+def test_asy206_at_module_level_advises_a_main_not_an_async_caller(tree: Tree) -> None:
+    from awaitify.api import ScanOptions, scan
+
+    root = tree(
+        {
+            "app/__init__.py": "",
+            "app/boot.py": (
+                "import asyncio\n\n\nasync def warm():\n    return 1\n\n\n"
+                "VALUE = asyncio.run(warm())\n\n\ndef load():\n    return asyncio.run(warm())\n"
+            ),
+        }
+    )
+    found = scan([root], None, ScanOptions(use_cache=False, cwd=str(root), jobs=1)).findings
+    by_line = {f.line: f.message for f in found if f.code == "ASY206"}
+    assert by_line[8].endswith(
+        'move it under `if __name__ == "__main__":` or into a `main()` function'
+    )
+    assert by_line[12].endswith("make the caller async and `await` instead")
+
+
 @pytest.mark.parametrize("fixture", all_fixtures(), ids=lambda p: p.name)
 def test_rule_fixture(fixture: Path) -> None:
     check_fixture(fixture)

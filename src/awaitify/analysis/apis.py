@@ -13,8 +13,11 @@ Types are canonical dotted names. Aliases of the same class (``sqlalchemy.orm.Se
 
 from __future__ import annotations
 
+import re
+
 # -- types ------------------------------------------------------------------------------
 SYNC_SESSION = "sqlalchemy.orm.Session"
+THREAD_LOCK = "threading.Lock"
 ASYNC_SESSION = "sqlalchemy.ext.asyncio.AsyncSession"
 #: Django's ORM: a model, its managers (``Book.objects``) and their querysets. Outside a
 #: thread, each of their methods that runs a query raises ``SynchronousOnlyOperation`` in
@@ -118,6 +121,7 @@ CONSTRUCTS: dict[str, str] = {
     "sqlalchemy.orm.scoped_session": SYNC_SESSION,
     "sqlmodel.Session": SYNC_SESSION,
     "sqlalchemy.ext.asyncio.AsyncSession": ASYNC_SESSION,
+    "contextvars.ContextVar": "contextvars.ContextVar",
     "boto3.client": BOTO3_CLIENT,
     "boto3.Session.client": BOTO3_CLIENT,  # ``boto3.Session().client("sqs")``
     "boto3.Session": "boto3.Session",
@@ -144,6 +148,19 @@ METHOD_RETURNS: dict[tuple[str, str], str] = {
     ("sqlalchemy.engine.Engine", "begin"): "sqlalchemy.engine.Connection",
     ("socket.socket", "accept"): "socket.socket",
     ("boto3.Session", "client"): BOTO3_CLIENT,
+    **{
+        ("pathlib.Path", method): "pathlib.Path"
+        for method in (
+            "with_suffix",
+            "with_name",
+            "with_stem",
+            "joinpath",
+            "resolve",
+            "absolute",
+            "expanduser",
+            "relative_to",
+        )
+    },
     (PSYCOPG_CONNECTION, "cursor"): PSYCOPG_CURSOR,
     **{
         (owner, method): DJANGO_QUERYSET
@@ -217,7 +234,7 @@ BLOCKING_FUNCTIONS: frozenset[str] = frozenset(
 
 _SESSION_METHODS = frozenset(
     {"query", "execute", "scalars", "scalar", "get", "add", "add_all", "commit", "flush",
-     "refresh", "delete", "rollback", "merge", "close", "get_one", "connection"}
+     "refresh", "delete", "rollback", "merge", "close", "get_one", "connection", "exec"}
 )  # fmt: skip
 _DBAPI_CONNECTION = frozenset(
     {"execute", "executemany", "executescript", "commit", "rollback", "close"}
@@ -277,7 +294,7 @@ BLOCKING_METHODS: dict[str, frozenset[str]] = {
     "pymysql.cursor": _DBAPI_CURSOR,
     "socket.socket": frozenset({"connect", "recv", "recv_into", "recvfrom", "send", "sendall", "sendto", "accept"}),
     "threading.Lock": frozenset({"acquire"}),
-    "pathlib.Path": frozenset({"read_text", "read_bytes", "write_text", "write_bytes"}),
+    "pathlib.Path": frozenset({"read_text", "read_bytes", "write_text", "write_bytes", "open"}),
     "subprocess.Popen": frozenset({"wait", "communicate"}),
     "http.client.HTTPConnection": frozenset({"request", "getresponse", "connect"}),
     "urllib3.PoolManager": frozenset({"request", "urlopen"}),
@@ -313,7 +330,7 @@ ASYNC_FUNCTIONS: frozenset[str] = frozenset(
 )
 _ASYNC_SESSION_METHODS = frozenset(
     {"execute", "scalars", "scalar", "get", "commit", "flush", "refresh", "delete",
-     "rollback", "merge", "close", "stream", "stream_scalars", "get_one", "run_sync"}
+     "rollback", "merge", "close", "stream", "stream_scalars", "get_one", "run_sync", "exec"}
 )  # fmt: skip
 ASYNC_METHODS: dict[str, frozenset[str]] = {
     ASYNC_SESSION: _ASYNC_SESSION_METHODS,
@@ -369,6 +386,7 @@ def django_twin(api: str) -> str:
     """The coroutine method Django 4.1+ has beside a blocking ORM method (``aget`` for
     ``django.db.models.Manager.get``); "" for any other API."""
     owner, _, method = api.rpartition(".")
+    owner = canonical_type(owner)
     if owner in LIBRARY_OF and LIBRARY_OF[owner] == "django":
         twin = f"a{method}"
         if async_method(owner, twin):
@@ -376,8 +394,19 @@ def django_twin(api: str) -> str:
     return ""
 
 
+#: the manager of a model Django itself ships (``django.contrib.auth.models.User.objects``)
+_DJANGO_CONTRIB_MANAGER = re.compile(
+    r"django\.contrib\.\w+\.models\.\w+\.(?:objects|_default_manager|_base_manager)"
+)
+
+
 def canonical_type(name: str) -> str:
-    return TYPE_ALIASES.get(name, name)
+    found = TYPE_ALIASES.get(name)
+    if found is not None:
+        return found
+    if name.startswith("django.contrib.") and _DJANGO_CONTRIB_MANAGER.fullmatch(name):
+        return DJANGO_MANAGER
+    return name
 
 
 def blocking_method(type_name: str, method: str, extra: frozenset[str] = frozenset()) -> bool:

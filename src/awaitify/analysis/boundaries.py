@@ -97,6 +97,7 @@ _ROUTER_NAMES = frozenset({"router", "app", "api", "application", "routes"})
 
 #: decorators that keep a function a plain callable
 _TRANSPARENT_DECORATORS = frozenset({"functools.wraps", "wraps", "staticmethod", "classmethod"})
+_WRAPS = frozenset({"functools.wraps", "wraps"})
 
 #: calls that tell whether an event loop is running in this thread (``loop.is_running()``
 #: is matched by its method name)
@@ -267,6 +268,19 @@ def _is_celery_origin(origin: _Origin) -> bool:
     return any(b in _CELERY_CLASSES for b in origin.external_bases)
 
 
+def _returns_celery(resolver: Resolver, factory: FuncRef | ClassRef | None) -> bool:
+    """A project factory annotated to return a Celery app (``def make_celery(...) ->
+    Celery``, langflow's), or a project subclass of ``Celery``."""
+    if isinstance(factory, ClassRef):
+        return any(b in _CELERY_CLASSES for b in resolver.external_bases(factory))
+    if not isinstance(factory, FuncRef) or not factory.fn.returns:
+        return False
+    returned = resolver.resolve_name(factory.module, -1, factory.fn.returns)
+    if isinstance(returned, ClassRef):
+        return any(b in _CELERY_CLASSES for b in resolver.external_bases(returned))
+    return isinstance(returned, str) and returned in _CELERY_CLASSES
+
+
 def is_celery_task(module: Module, fn_index: int, resolver: Resolver) -> str | None:
     """``@app.task``, ``@celery_app.task(bind=True)``, ``@shared_task``, configured task
     decorators, and ``run`` of a ``celery.Task`` subclass. Returns the decorator shown."""
@@ -284,7 +298,7 @@ def is_celery_task(module: Module, fn_index: int, resolver: Resolver) -> str | N
         if not receiver or method not in _CELERY_APP_METHODS:
             continue
         origin = variable_origin(resolver, module, fn.parent, receiver)
-        if _is_celery_origin(origin):
+        if _is_celery_origin(origin) or _returns_celery(resolver, origin.project):
             return f"@{deco}"
         if origin.callee or origin.project is not None:
             continue  # built by something else: not a Celery app
@@ -395,6 +409,9 @@ def is_loop_dispatcher(module: Module, fn_index: int, graph: CallGraph) -> str |
     return "a loop-aware dispatcher: with a running loop, it schedules a task instead"
 
 
+_BRIDGE_CALL_ENDINGS = ("asyncio.run", "run_until_complete", "anyio.run", "trio.run")
+
+
 def _hands_coroutine_back(module: Module, fn_index: int, graph: CallGraph) -> bool:
     """Does a function that probes for a running loop return a coroutine, or bridge one it
     holds in a variable (which it then returns in the other branch)? telethon's
@@ -407,6 +424,15 @@ def _hands_coroutine_back(module: Module, fn_index: int, graph: CallGraph) -> bo
         if calls[row][C_SCOPE] == fn_index and calls[row][C_ARGS]
     }
     bridged.discard("")
+    # a coroutine held in a variable that only the bridge takes: the other branch returns it
+    # (passed to anything else, ``pool.submit(ctx.run, asyncio.run, coro)``, it is not)
+    for call in calls:
+        if (
+            call[C_SCOPE] == fn_index
+            and call[C_ARGS]
+            and not call[C_CALLEE].endswith(_BRIDGE_CALL_ENDINGS)
+        ):
+            bridged.difference_update(call[C_ARGS])
     held = {
         a.call
         for a in module.facts.assigns
@@ -598,9 +624,33 @@ def is_handed_over(module: Module, fn_index: int, resolver: Resolver) -> str | N
         return None
     if fn.class_index >= 0 and _overrides_a_called_method(module, fn, resolver):
         return None  # it runs where its base class calls the method: ``self._insert(...)``
-    private = fn.name.startswith("_") and not fn.name.endswith("__")
-    if fn.parent >= 0 or private or passed_as_function(resolver, ref):
+    if passed_as_function(resolver, ref):
         return "a function handed to a thread, process or callback, never called directly"
+    if fn.parent >= 0 and _WRAPS & set(fn.decorators):
+        return None  # a decorator's wrapper: returned, it runs wherever the decorated one did
+    private = fn.name.startswith("_") and not fn.name.endswith("__")
+    if fn.parent >= 0 or private:  # the hand-over may be invisible (``**kwargs``, a dict)
+        return "a function handed to a thread, process or callback, never called directly"
+    return None
+
+
+#: pydantic's hooks: pydantic calls them synchronously while it builds or dumps a model,
+#: so they cannot become ``async def``
+_PYDANTIC_HOOK_DECORATORS = frozenset(
+    {"model_validator", "field_validator", "validator", "root_validator", "model_serializer",
+     "field_serializer", "computed_field"}
+)  # fmt: skip
+_PYDANTIC_HOOK_METHODS = frozenset({"model_post_init"})
+
+
+def framework_sync_hook(fn: Function) -> str | None:
+    """Why a framework calls this method synchronously, so that it must stay sync; None
+    when it does not."""
+    for d in fn.decorators:
+        if d.partition(".")[0] == "pydantic" and d.rpartition(".")[2] in _PYDANTIC_HOOK_DECORATORS:
+            return f"it is a pydantic hook (`@{d.rpartition('.')[2]}`), which pydantic calls synchronously"
+    if fn.class_index >= 0 and fn.name in _PYDANTIC_HOOK_METHODS:
+        return f"it is pydantic's `{fn.name}` hook, which pydantic calls synchronously"
     return None
 
 

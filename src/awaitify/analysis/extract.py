@@ -21,6 +21,8 @@ from awaitify.analysis.facts import (
     CALL_IN_TRY_RUNTIME_ERROR,
     CALL_STARRED_ARGS,
     CALL_UNREACHABLE,
+    CALLBACK_KEYWORD_SUFFIXES,
+    CALLBACK_KEYWORDS,
     CTX_ARG,
     CTX_ASSIGN,
     CTX_ASYNC_ITER,
@@ -62,6 +64,7 @@ BRIDGE_CALLEES = {
 }
 #: a callee is a bridge only if it ends with one of these (a single C-level test per call)
 _BRIDGE_ENDINGS = (*BRIDGE_CALLEES, "run_until_complete")
+_CALLBACK_SUFFIXES = CALLBACK_KEYWORD_SUFFIXES
 _PROPERTY_DECORATORS = frozenset(
     {"property", "functools.cached_property", "cached_property", "abc.abstractproperty"}
 )
@@ -192,7 +195,7 @@ def _is_stub_body(body: list[ast.stmt]) -> bool:
 
 
 #: The values :meth:`Extractor._record_assign` records something for (without annotation)
-_RECORDED_VALUES = frozenset({ast.Call, ast.Await, ast.Name, ast.Attribute})
+_RECORDED_VALUES = frozenset({ast.Call, ast.Await, ast.Name, ast.Attribute, ast.BinOp})
 #: Statements a stub body can open and end with (see :func:`_is_stub_body`)
 _STUB_STATEMENTS = frozenset({ast.Pass, ast.Expr, ast.Raise})
 
@@ -529,6 +532,10 @@ class Extractor:
             if tp is ast.Await:
                 value = value.value  # type: ignore[attr-defined]
                 tp = type(value)
+            while tp is ast.BinOp and type(value.op) is ast.Div:  # type: ignore[union-attr]
+                # ``root / "a" / name``: a path joined from ``root`` has ``root``'s type
+                value = value.left  # type: ignore[union-attr]
+                tp = type(value)
             if tp is ast.Call:
                 call = dotted(value.func)  # type: ignore[union-attr]
             elif tp is ast.Name:
@@ -752,10 +759,24 @@ class Extractor:
                 if handler is not None:
                     handler(a, CTX_ARG, index)
         for kw in node.keywords:
-            if kw.arg is None:
+            arg = kw.arg
+            if arg is None:
                 flags |= CALL_STARRED_ARGS
             value = kw.value
-            handler = expr[type(value)]
+            tp = type(value)
+            if (
+                (tp is ast.Name or tp is ast.Attribute)
+                and arg
+                and (
+                    arg in CALLBACK_KEYWORDS or arg[:3] == "on_" or arg.endswith(_CALLBACK_SUFFIXES)
+                )
+            ):  # ``Thread(target=run)``: ``run`` is handed over (see ``CALLBACK_KEYWORDS``)
+                name = dotted(value)
+                if name and "()" not in name:
+                    self.assigns.append(
+                        (self.scope, self.klass, arg + "=", "", name, "", value.lineno)
+                    )
+            handler = expr[tp]
             if handler is not None:
                 handler(value, CTX_ARG, index)
         calls[index] = (

@@ -22,7 +22,25 @@ from typing import Final, NamedTuple, TypeAlias
 from awaitify.analysis.tables import EMPTY_TABLES, Tables
 
 #: Bumped whenever the layout below changes; part of every cache key.
-FACTS_VERSION = 6
+FACTS_VERSION = 7
+
+#: keyword arguments that take a callable (``Thread(target=run)``, ``on_done=cb``): a
+#: function named as such a keyword's value is recorded as an assignment row whose target
+#: is the keyword with ``=`` (``"target="``), so it counts as handed over
+CALLBACK_KEYWORDS = frozenset(
+    {"target", "callback", "func", "fn", "function", "handler", "cb", "hook", "factory"}
+)
+CALLBACK_KEYWORD_SUFFIXES = ("_callback", "_handler", "_hook", "_func", "_fn", "_factory")
+
+
+def callback_keyword(name: str) -> bool:
+    """Does a keyword argument of this name take a callable?"""
+    return (
+        name in CALLBACK_KEYWORDS
+        or name.startswith("on_")
+        or name.endswith(CALLBACK_KEYWORD_SUFFIXES)
+    )
+
 
 # -- how a call's result is used (call row field ``ctx``) ---------------------------------
 CTX_EXPR = 0  # an expression statement: the result is dropped

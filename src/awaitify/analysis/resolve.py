@@ -389,6 +389,13 @@ class Resolver:
                 return Factory(apis.FACTORIES[canonical])
             if canonical in apis.CONSTRUCTS:
                 return apis.CONSTRUCTS[canonical]
+            owner, _, name = canonical.rpartition(".")
+            owner = apis.canonical_type(owner)
+            returned = apis.METHOD_RETURNS.get((owner, name))
+            if returned:  # ``User.objects.filter`` of a model Django ships: a queryset
+                return returned
+            if owner == apis.DJANGO_MANAGER and name in apis.DJANGO_INSTANCE_METHODS:
+                return apis.DJANGO_MODEL  # ``User.objects.get(...)``: a model instance
         produced = self.type_of(module, scope, callee)
         if isinstance(produced, Factory):
             return produced.produces

@@ -43,7 +43,7 @@ SESSION_API = frozenset(
      "flush", "refresh", "delete", "rollback", "merge", "close", "connection", "begin",
      "begin_nested", "expire", "expire_all", "expunge", "expunge_all", "invalidate",
      "bulk_save_objects", "bulk_insert_mappings", "bulk_update_mappings", "get_bind",
-     "is_modified", "in_transaction", "reset", "execute_many"}
+     "is_modified", "in_transaction", "reset", "execute_many", "exec"}
 )  # fmt: skip
 
 CREATED = "created"  # ``db = SessionLocal()`` / ``Session(engine)``

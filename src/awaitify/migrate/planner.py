@@ -137,6 +137,10 @@ _OWN_LOOP = frozenset(
 #: a function decorated so that calling it only builds the context manager: ``with f():``
 #: runs its body when the ``with`` enters and leaves
 _GENERATOR_CONTEXT = frozenset({"contextlib.contextmanager", "contextmanager"})
+#: blocking calls whose result belongs to the thread that made it: moved alone to
+#: ``asyncio.to_thread``, their result would then be used on the loop's thread
+_THREAD_BOUND = ("sqlite3.connect", "sqlite3.Connection.", "sqlite3.Cursor.")
+_CONTEXT_SETTERS = frozenset({"contextvars.ContextVar.set", "contextvars.ContextVar.reset"})
 _MAIN_THREAD_FUNCTIONS = frozenset({"signal.signal", "signal.set_wakeup_fd"})
 _MAIN_THREAD_METHODS = frozenset({"add_signal_handler", "remove_signal_handler"})
 #: event-loop methods that must be called in the loop's own thread (``call_soon_threadsafe``
@@ -541,6 +545,17 @@ class Planner:
             return testcase.problem
         if f.flags & FN_GENERATOR and not b.is_pytest_fixture(fn.module, fn.index):
             return "it is a generator"
+        hook = b.framework_sync_hook(f)
+        if hook:
+            return hook
+        bound = next(
+            (s.api for s in self.graph.body_sites(fn) if s.api.startswith(_THREAD_BOUND)), ""
+        )
+        if bound:
+            return (
+                f"it uses `{bound}`, whose connection may only be used in the thread that made "
+                "it: keep it sync and call it with `await asyncio.to_thread(...)`"
+            )
         cached = next((d for d in f.decorators if d in _SYNC_ONLY_DECORATORS), None)
         if cached:
             return (
@@ -602,6 +617,14 @@ class Planner:
                                     "the loop: make it async by hand")  # fmt: skip
                         self.plan.on_loop.append((module.path, fn.label, target.label))
                         continue
+                    context_var = self.sets_context(target)
+                    if context_var:
+                        self.review(module, call[C_LINE], f"`{target.label}` is not moved to a "
+                                    f"thread: it sets a context variable (`{context_var}`), and "
+                                    "`asyncio.to_thread` runs it in a copy of the context, which "
+                                    "the caller never sees; make it async by hand")  # fmt: skip
+                        self.plan.on_loop.append((module.path, fn.label, target.label))
+                        continue
                     if ctx == CTX_WITH and _GENERATOR_CONTEXT & set(target.fn.decorators):
                         self.review(module, call[C_LINE], f"`{target.label}` is a context "
                                     "manager: its blocking work runs where the `with` enters "
@@ -624,6 +647,12 @@ class Planner:
                     self._edit(module, site.row, TWIN, site.api, twin)
                 elif orm_twin:  # ``Book.objects.get(pk=1)`` → ``await Book.objects.aget(pk=1)``
                     self._edit(module, site.row, TWIN, site.api, orm_twin)
+                elif site.api.startswith(_THREAD_BOUND):
+                    self.review(module, call[C_LINE], f"`{site.api}` is not moved to a thread: "
+                                "a sqlite3 connection may only be used in the thread that made "
+                                "it; move the code that uses it into one function and run that "
+                                "with `await asyncio.to_thread(...)`")  # fmt: skip
+                    self.plan.on_loop.append((module.path, fn.label, site.api))
                 else:
                     self._edit(module, site.row, OFFLOAD, site.api)
             elif site.kind == KIND_BRIDGE:
@@ -656,7 +685,34 @@ class Planner:
         if not name or is_dunder(name) or name == caller.fn.name:
             return ""
         twin = self.resolver.find_method(ClassRef(target.module, fn.class_index), name)
+        if twin is None or (twin.module, twin.fn.class_index) != (target.module, fn.class_index):
+            # the twin of a base class the sync method overrides is not its twin: letta's
+            # OllamaProvider overrides ``get_model_context_window`` but not the ``..._async``
+            # whose base version raises NotImplementedError
+            return ""
         return name if self.graph.is_coroutine_function(twin) else ""
+
+    def sets_context(self, fn: FuncRef, depth: int = 0) -> str:
+        """The ``ContextVar.set``/``reset`` call ``fn`` makes, or a project function it calls
+        makes (two calls deep), "" when none: in a worker thread it would change a copy of the
+        caller's context (crewai's ``begin_execution`` returns a token that the caller later
+        resets, which then fails)."""
+        module = fn.module
+        for call in module.facts.calls:
+            callee = call[C_CALLEE]
+            if call[C_SCOPE] != fn.index or not callee:
+                continue
+            last = callee.rpartition(".")[2]
+            if last not in ("set", "reset") and depth >= 2:
+                continue
+            resolved = self.resolver.resolve_name(module, fn.index, callee)
+            if resolved in _CONTEXT_SETTERS:
+                return callee
+            if isinstance(resolved, FuncRef) and depth < 2 and not resolved.fn.is_async:
+                found = self.sets_context(resolved, depth + 1)
+                if found:
+                    return found
+        return ""
 
     def needs_running_loop(self, fn: FuncRef) -> str:
         """The loop-bound asyncio API ``fn``'s own body calls (``asyncio.get_running_loop``,
@@ -832,6 +888,8 @@ class Planner:
             for assign in facts.assigns:
                 if not assign.name or assign.name.rpartition(".")[2] not in names:
                     continue
+                if assign.target.endswith("="):
+                    continue  # ``Thread(target=f)``: the keyword arguments' own review
                 target = resolver.resolve_name(module, assign.scope, assign.name)
                 if isinstance(target, FuncRef) and target in self.convert:
                     self.review(module, assign.line, f"`{target.label}` is now async but is "

@@ -43,6 +43,7 @@ from awaitify.analysis.facts import (
     CTX_ARG,
     CTX_AWAIT,
     CallRow,
+    callback_keyword,
 )
 from awaitify.analysis.project import Module, ProjectView
 from awaitify.analysis.resolve import FuncRef, Resolver
@@ -264,7 +265,7 @@ class UnresolvedCalls:
                         f"`{target.label}` is now async but is passed as a value to "
                         f"`{to}(..., {kw.arg}=...)`: whatever calls it must await it"
                     )
-                elif target is None and "." in arg and _callback_keyword(kw.arg):
+                elif target is None and "." in arg and callback_keyword(kw.arg):
                     message = (
                         f"may pass {_labels(refs)}, now async, as a value to "
                         f"`{to}(..., {kw.arg}=...)`: could not resolve `{arg}`; whatever "
@@ -377,18 +378,6 @@ _TAKES_CALLABLES = frozenset(
      "start_soon", "start_new_thread", "apply_async", "delay", "connect", "subscribe",
      "add_listener", "add_callback", "add_job", "schedule", "every"}
 )  # fmt: skip
-_CALLBACK_KEYWORDS = frozenset(
-    {"target", "callback", "func", "fn", "function", "handler", "cb", "hook", "factory"}
-)
-
-
-def _callback_keyword(name: str) -> bool:
-    """Does a keyword argument of this name take a callable?"""
-    return (
-        name in _CALLBACK_KEYWORDS
-        or name.startswith("on_")
-        or name.endswith(("_callback", "_handler", "_hook", "_func", "_fn", "_factory"))
-    )
 
 
 def _own_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:

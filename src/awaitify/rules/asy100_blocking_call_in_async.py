@@ -4,11 +4,13 @@ from collections.abc import Iterator
 
 from awaitify.analysis import apis
 from awaitify.analysis.callgraph import KIND_BLOCKING
+from awaitify.analysis.facts import With
 from awaitify.analysis.project import ProjectView
 from awaitify.model import Category
 from awaitify.rules.base import Hit, Rule
 from awaitify.rules.helpers import class_of, functions, span
 
+_LOCK_ACQUIRE = f"{apis.THREAD_LOCK}.acquire"
 _ASYNC_TWINS = {
     "time.sleep": "`await asyncio.sleep(...)`",
     "requests.get": "an async HTTP client (`httpx.AsyncClient`, `aiohttp`)",
@@ -23,7 +25,7 @@ class BlockingCallInAsync(Rule):
     Reports a call to a known blocking API made directly in the body of an `async def`:
     `time.sleep`, `requests`, `urllib.request`, sync `httpx`, `subprocess`, `os.system`,
     `input()`, `open()`, `pathlib.Path` reads and writes, DB-API and sync SQLAlchemy
-    session calls, psycopg connections, Django ORM queries (`Book.objects.get(...)`,
+    session calls, `with lock:` on a `threading.Lock`, psycopg connections, Django ORM queries (`Book.objects.get(...)`,
     `qs.count()`, `book.save()`, on a model of the project), sync redis commands, boto3
     client calls (`s3.put_object`), the sync Elasticsearch client, blocking sockets,
     `threading.Lock.acquire`, and the APIs named in the `blocking-apis` setting. Calls inside a nested sync function or a
@@ -72,6 +74,7 @@ class BlockingCallInAsync(Rule):
 
     def check(self, project: ProjectView) -> Iterator[Hit]:
         graph = project.graph
+        locks = self._lock_withs(project)
         for fn in functions(project, is_async=True):
             for site in graph.body_sites(fn):
                 if site.kind != KIND_BLOCKING:
@@ -88,6 +91,33 @@ class BlockingCallInAsync(Rule):
                     func=fn.fn.name,
                     instead=_instead(site.api),
                 )  # fmt: skip
+            for w in locks.get((id(fn.module), fn.index), ()):
+                yield self.hit(
+                    fn.module, w.line, w.col, w.end_line, w.end_col,
+                    symbol=fn.label,
+                    chain=(fn.label, _LOCK_ACQUIRE),
+                    class_index=class_of(fn.module, fn.index),
+                    api=_LOCK_ACQUIRE,
+                    func=fn.fn.name,
+                    instead="an `asyncio.Lock` entered with `async with`",
+                )  # fmt: skip
+
+    @staticmethod
+    def _lock_withs(project: ProjectView) -> dict[tuple[int, int], list[With]]:
+        """``with self._lock:`` on a ``threading.Lock`` in an ``async def`` body: entering
+        it acquires the lock, which blocks the loop while another thread holds it."""
+        resolver = project.graph.resolver
+        found: dict[tuple[int, int], list[With]] = {}
+        for module in project.checked_modules:
+            functions = module.facts.functions
+            for w in module.facts.withs:
+                if w.is_async or w.call >= 0 or not w.expr or w.scope < 0:
+                    continue
+                if not functions[w.scope].is_async or "()" in w.expr:
+                    continue
+                if resolver.type_of(module, w.scope, w.expr) == apis.THREAD_LOCK:
+                    found.setdefault((id(module), w.scope), []).append(w)
+        return found
 
 
 def _instead(api: str) -> str:

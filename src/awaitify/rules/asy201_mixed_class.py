@@ -3,7 +3,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterator
 
-from awaitify.analysis.boundaries import boundary_kind, is_adapter_class
+from awaitify.analysis.boundaries import boundary_kind, framework_sync_hook, is_adapter_class
 from awaitify.analysis.bridges import only_called_from_entry_points
 from awaitify.analysis.project import Module, ProjectView
 from awaitify.analysis.resolve import ClassRef, FuncRef, Resolver
@@ -112,8 +112,8 @@ class MixedClass(Rule):
         self, project: ProjectView, resolver: Resolver, module: Module, index: int
     ) -> Hit | None:
         fn = module.facts.functions[index]
-        if fn.is_async or not is_public(fn):
-            return None
+        if fn.is_async or not is_public(fn) or framework_sync_hook(fn):
+            return None  # (a pydantic validator cannot become async)
         reason = sync_io_reason(project.colors, FuncRef(module, index))
         if reason is None:
             return None

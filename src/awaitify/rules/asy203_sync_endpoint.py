@@ -4,8 +4,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from awaitify.analysis.boundaries import Route, route_of, variable_origin
-from awaitify.analysis.facts import C_ARGS, C_CALLEE, C_SCOPE
+from awaitify.analysis.facts import C_ARGS, C_CALLEE, C_SCOPE, Function
 from awaitify.analysis.project import Module, ProjectView
+from awaitify.analysis.resolve import FuncRef, Resolver
 from awaitify.model import Category
 from awaitify.rules._support import def_span
 from awaitify.rules.base import Hit, Rule
@@ -122,7 +123,8 @@ class SyncEndpoint(Rule):
                     continue
                 route = route_of(module, i, resolver)
                 if route is not None:
-                    handlers.append(_Handler(module, i, route, fn.is_async))
+                    is_async = fn.is_async or _wrapped_async(module, i, route, resolver)
+                    handlers.append(_Handler(module, i, route, is_async))
             if "include_router" not in facts.tables.call_names:
                 continue
             for call in facts.calls:
@@ -174,3 +176,33 @@ class SyncEndpoint(Rule):
                 decorator=h.route.decorator,
                 context=context,
             )
+
+
+def _wrapped_async(module: Module, index: int, route: Route, resolver: Resolver) -> bool:
+    """Is what the route registers an ``async def`` after all? A project decorator applied
+    under the route's (zenml's ``@async_fastapi_endpoint_wrapper``) that defines an ``async
+    def`` wrapper registers that wrapper, which runs the sync handler in a thread."""
+    fn = module.facts.functions[index]
+    decorators = list(fn.decorators)
+    below = (
+        decorators[decorators.index(route.decorator) + 1 :] if route.decorator in decorators else []
+    )
+    for name in below:
+        target = resolver.resolve_name(module, fn.parent, name)
+        if not isinstance(target, FuncRef):
+            continue
+        functions = target.module.facts.functions
+        for f in functions[target.index + 1 :]:
+            if f.line > target.fn.end_line:
+                break
+            if f.is_async and _nested_in(functions, f.parent, target.index):
+                return True  # (``def factory(x): def deco(f): async def wrapper`` too)
+    return False
+
+
+def _nested_in(functions: tuple[Function, ...], scope: int, ancestor: int) -> bool:
+    while scope >= 0:
+        if scope == ancestor:
+            return True
+        scope = functions[scope].parent
+    return False

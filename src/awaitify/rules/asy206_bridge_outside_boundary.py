@@ -67,10 +67,16 @@ class BridgeOutsideBoundary(Rule):
     category = Category.STANDARDIZE
     message = (
         "`{api}` in `{func}`, outside any accepted boundary (Celery task, adapter, entry "
-        "point, test): make the caller async and `await` instead"
+        "point, test): {advice}"
     )
     fix_safety = "unsafe"
 
     def check(self, project: ProjectView) -> Iterator[Hit]:
         for found in bridge_classes(project).of(ASY206):
-            yield bridge_hit(self, found)
+            # module-level code has no caller to make async: it runs at import time
+            advice = (
+                "make the caller async and `await` instead"
+                if found.function >= 0
+                else 'move it under `if __name__ == "__main__":` or into a `main()` function'
+            )
+            yield bridge_hit(self, found, advice=advice)
