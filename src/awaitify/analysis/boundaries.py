@@ -30,7 +30,9 @@ from awaitify.analysis.facts import (
     C_CALLEE,
     C_CTX,
     C_FLAGS,
+    C_LINE,
     C_SCOPE,
+    CALL_IN_DECORATOR,
     CALL_IN_LAMBDA,
     CALL_IN_MAIN,
     CALL_UNREACHABLE,
@@ -626,7 +628,7 @@ def is_handed_over(module: Module, fn_index: int, resolver: Resolver) -> str | N
         return None  # it runs where its base class calls the method: ``self._insert(...)``
     if passed_as_function(resolver, ref):
         return "a function handed to a thread, process or callback, never called directly"
-    if fn.parent >= 0 and _WRAPS & set(fn.decorators):
+    if fn.parent >= 0 and _WRAPS & set(fn.decorators) and _wraps_a_parameter(module, fn):
         return None  # a decorator's wrapper: returned, it runs wherever the decorated one did
     private = fn.name.startswith("_") and not fn.name.endswith("__")
     if fn.parent >= 0 or private:  # the hand-over may be invisible (``**kwargs``, a dict)
@@ -652,6 +654,25 @@ def framework_sync_hook(fn: Function) -> str | None:
     if fn.class_index >= 0 and fn.name in _PYDANTIC_HOOK_METHODS:
         return f"it is pydantic's `{fn.name}` hook, which pydantic calls synchronously"
     return None
+
+
+def _wraps_a_parameter(module: Module, fn: Function) -> bool:
+    """``def crew(meth): @functools.wraps(meth) def wrapper(...)``: the wrapper of a function
+    its enclosing function was given, which a decorator returns (not asyncpg's metaclass,
+    whose ``@wraps(meth)`` wraps a loop variable and stores the wrapper in the class)."""
+    parent = module.facts.functions[fn.parent]
+    params = {name.lstrip("*") for name, _ in parent.params}
+    for call in module.facts.calls:
+        if (
+            call[C_SCOPE] == fn.parent
+            and call[C_FLAGS] & CALL_IN_DECORATOR
+            and call[C_CALLEE] in _WRAPS
+            and fn.line - 20 <= call[C_LINE] <= fn.line
+            and call[C_ARGS]
+            and call[C_ARGS][0] in params
+        ):
+            return True
+    return False
 
 
 def _overrides_a_called_method(module: Module, fn: Function, resolver: Resolver) -> bool:
