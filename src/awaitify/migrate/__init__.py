@@ -37,10 +37,12 @@ Decisions worth knowing:
 * A blocking call left in async code moves to ``asyncio.to_thread`` (a receiver chain such
   as ``db.scalars(q).first()`` moves whole, through a lambda, unless it ends in something
   awaited: ``await (await asyncio.to_thread(get, p)).wait()``); ``time.sleep`` becomes
-  ``asyncio.sleep``; a sync session factory with a configured twin becomes ``async with``
-  on the twin only when the session never leaves the block. A project function that needs
-  the running loop (``asyncio.get_running_loop()``, ``loop.call_soon``, ...) never moves to
-  a thread, which has no loop: its call is listed for review.
+  ``asyncio.sleep``, a Django ORM query its async twin (``Book.objects.aget``); a sync
+  session factory with a configured twin becomes ``async with`` on the twin only when the
+  session never leaves the block. A project function that needs the running loop
+  (``asyncio.get_running_loop()``, ``loop.call_soon``, ...), sets a ``ContextVar`` or is a
+  ``@contextmanager`` never moves to a thread, and neither does sqlite3 (a connection is
+  bound to its thread; a function that uses one stays sync): the call is listed for review.
 * Calls the call graph could not resolve (a receiver typed through a property, an
   unannotated parameter, a mixin, ``getattr``) that end with the name of a converted
   function are listed for review (:mod:`~awaitify.migrate.unresolved`).
