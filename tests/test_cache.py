@@ -165,6 +165,20 @@ def test_changing_config_recomputes(tree: Tree, project_phases: list[int]) -> No
     assert project_phases[0] == 2
 
 
+def test_a_newer_analysis_never_serves_an_older_result(
+    tree: Tree, project_phases: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same release, same files, analysis changed: the stored result and call graph are not
+    reused (``ANALYSIS_VERSION`` is in their keys)."""
+    root = tree(PROJECT)
+    scan([root], Config(root=root), ScanOptions(cwd=str(root)))
+    scan([root], Config(root=root), ScanOptions(cwd=str(root)))
+    assert project_phases[0] == 1
+    monkeypatch.setattr(api_module, "ANALYSIS_VERSION", api_module.ANALYSIS_VERSION + 1)
+    scan([root], Config(root=root), ScanOptions(cwd=str(root)))
+    assert project_phases[0] == 2
+
+
 def test_garbage_cache_file_is_rebuilt_with_a_warning(tree: Tree, parses: list[int]) -> None:
     root = tree(PROJECT)
     expected = render(run(root, use_cache=False))

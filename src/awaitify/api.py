@@ -33,6 +33,11 @@ if TYPE_CHECKING:
 
 ProgressFactory = Callable[[int], Callable[[int], None]]
 _RESULT_FORMAT = 1
+#: The version of what the project phase makes of the facts (resolution, rules): part of
+#: the keys of stored results and call graphs, so that a cache written by an older
+#: analysis is never served by a newer one of the same release (facts have
+#: ``FACTS_VERSION``). Bump it with any change to what a scan reports.
+ANALYSIS_VERSION = 2
 #: At most this many changed files are hashed before deciding whether the stored result
 #: still holds (an edit that was undone, a ``touch``); more means real work anyway.
 _HASH_FIRST = 64
@@ -75,7 +80,7 @@ def _model_shape() -> str:
 def _result_key(config: Config, cwd: str, entries: Sequence[tuple[str, bytes]]) -> bytes:
     """``entries``: (display path, content hash) of every file, in display order."""
     h = blake2b(digest_size=16)
-    h.update(f"{__version__}\0{_RESULT_FORMAT}\0{_model_shape()}\0".encode())
+    h.update(f"{__version__}\0{ANALYSIS_VERSION}\0{_RESULT_FORMAT}\0{_model_shape()}\0".encode())
     h.update(f"{config.digest()}\0{cwd}\0".encode())
     for display, digest in entries:
         h.update(display.encode())
@@ -96,7 +101,8 @@ def analyse_files(
 
 def _graph_key(config: Config, cwd: str) -> bytes:
     return blake2b(
-        f"graph\0{__version__}\0{config.digest()}\0{cwd}".encode(), digest_size=16
+        f"graph\0{__version__}\0{ANALYSIS_VERSION}\0{config.digest()}\0{cwd}".encode(),
+        digest_size=16,
     ).digest()
 
 

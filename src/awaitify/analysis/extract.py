@@ -64,7 +64,6 @@ BRIDGE_CALLEES = {
 }
 #: a callee is a bridge only if it ends with one of these (a single C-level test per call)
 _BRIDGE_ENDINGS = (*BRIDGE_CALLEES, "run_until_complete")
-_CALLBACK_SUFFIXES = CALLBACK_KEYWORD_SUFFIXES
 _PROPERTY_DECORATORS = frozenset(
     {"property", "functools.cached_property", "cached_property", "abc.abstractproperty"}
 )
@@ -768,7 +767,9 @@ class Extractor:
                 (tp is ast.Name or tp is ast.Attribute)
                 and arg
                 and (
-                    arg in CALLBACK_KEYWORDS or arg[:3] == "on_" or arg.endswith(_CALLBACK_SUFFIXES)
+                    arg in CALLBACK_KEYWORDS
+                    or arg[:3] == "on_"
+                    or arg.endswith(CALLBACK_KEYWORD_SUFFIXES)
                 )
             ):  # ``Thread(target=run)``: ``run`` is handed over (see ``CALLBACK_KEYWORDS``)
                 name = dotted(value)
