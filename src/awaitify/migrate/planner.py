@@ -72,6 +72,7 @@ from awaitify.analysis.facts import (
     CallRow,
     With,
 )
+from awaitify.analysis.locks import lock_withs
 from awaitify.analysis.project import Module, ProjectView
 from awaitify.analysis.resolve import ClassRef, FuncRef
 from awaitify.migrate.model import (
@@ -579,6 +580,10 @@ class Planner:
         mid = id(module)
         was_sync = fn in self.convert
         self._session_withs(fn)
+        for w in lock_withs(self.project).get((mid, fn.index), ()):
+            self.review(module, w.line, f"`with {w.expr}:` takes a `threading.Lock` in `async "
+                        f"def {fn.fn.name}`: awaitify does not rewrite locks; use an "
+                        "`asyncio.Lock` (`async with`) if no other thread takes it")  # fmt: skip
         calls = module.facts.calls
         for site in self.graph.body_sites(fn):
             key = (mid, site.row)

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from awaitify.analysis import apis
 from awaitify.analysis.callgraph import KIND_BLOCKING
-from awaitify.analysis.facts import With
+from awaitify.analysis.locks import lock_withs
 from awaitify.analysis.project import ProjectView
 from awaitify.model import Category
 from awaitify.rules.base import Hit, Rule
@@ -74,7 +74,7 @@ class BlockingCallInAsync(Rule):
 
     def check(self, project: ProjectView) -> Iterator[Hit]:
         graph = project.graph
-        locks = self._lock_withs(project)
+        locks = lock_withs(project)
         for fn in functions(project, is_async=True):
             for site in graph.body_sites(fn):
                 if site.kind != KIND_BLOCKING:
@@ -101,23 +101,6 @@ class BlockingCallInAsync(Rule):
                     func=fn.fn.name,
                     instead="an `asyncio.Lock` entered with `async with`",
                 )  # fmt: skip
-
-    @staticmethod
-    def _lock_withs(project: ProjectView) -> dict[tuple[int, int], list[With]]:
-        """``with self._lock:`` on a ``threading.Lock`` in an ``async def`` body: entering
-        it acquires the lock, which blocks the loop while another thread holds it."""
-        resolver = project.graph.resolver
-        found: dict[tuple[int, int], list[With]] = {}
-        for module in project.checked_modules:
-            functions = module.facts.functions
-            for w in module.facts.withs:
-                if w.is_async or w.call >= 0 or not w.expr or w.scope < 0:
-                    continue
-                if not functions[w.scope].is_async or "()" in w.expr:
-                    continue
-                if resolver.type_of(module, w.scope, w.expr) == apis.THREAD_LOCK:
-                    found.setdefault((id(module), w.scope), []).append(w)
-        return found
 
 
 def _instead(api: str) -> str:
