@@ -400,12 +400,19 @@ _DJANGO_CONTRIB_MANAGER = re.compile(
 )
 
 
+#: a model Django itself ships (``django.contrib.auth.models.User``)
+_DJANGO_CONTRIB_MODEL = re.compile(r"django\.contrib\.\w+\.models\.[A-Z]\w*")
+
+
 def canonical_type(name: str) -> str:
     found = TYPE_ALIASES.get(name)
     if found is not None:
         return found
-    if name.startswith("django.contrib.") and _DJANGO_CONTRIB_MANAGER.fullmatch(name):
-        return DJANGO_MANAGER
+    if name.startswith("django.contrib."):
+        if _DJANGO_CONTRIB_MANAGER.fullmatch(name):
+            return DJANGO_MANAGER
+        if _DJANGO_CONTRIB_MODEL.fullmatch(name):
+            return DJANGO_MODEL  # ``user: User``; ``user.save()``
     return name
 
 

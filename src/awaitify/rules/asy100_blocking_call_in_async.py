@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 from awaitify.analysis import apis
 from awaitify.analysis.callgraph import KIND_BLOCKING
+from awaitify.analysis.facts import C_CALLEE
 from awaitify.analysis.locks import lock_withs
 from awaitify.analysis.project import ProjectView
 from awaitify.model import Category
@@ -89,7 +90,7 @@ class BlockingCallInAsync(Rule):
                     class_index=class_of(fn.module, fn.index),
                     api=site.api,
                     func=fn.fn.name,
-                    instead=_instead(site.api),
+                    instead=_instead(site.api, fn.module.facts.calls[site.row][C_CALLEE]),
                 )  # fmt: skip
             for w in locks.get((id(fn.module), fn.index), ()):
                 yield self.hit(
@@ -103,9 +104,12 @@ class BlockingCallInAsync(Rule):
                 )  # fmt: skip
 
 
-def _instead(api: str) -> str:
+def _instead(api: str, callee: str) -> str:
+    """What to do instead; ``callee``: the call as the facts name it (``self.s3.put_object``),
+    shown as the function to hand to a thread unless it goes through a call's result."""
     twin = apis.django_twin(api)
     if twin:
         return (f"`await` on its async twin `{twin}(...)` (Django raises "
                 "`SynchronousOnlyOperation` for a query made on the event loop)")  # fmt: skip
-    return _ASYNC_TWINS.get(api, f"`await asyncio.to_thread({api.rpartition('.')[2]}, ...)`")
+    shown = callee if callee and "()" not in callee else api.rpartition(".")[2]
+    return _ASYNC_TWINS.get(api, f"`await asyncio.to_thread({shown}, ...)`")
