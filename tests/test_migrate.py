@@ -446,14 +446,14 @@ def test_a_threading_lock_in_async_code_is_listed_not_rewritten(tree: Tree) -> N
     src = (
         "import threading\n\n\nclass Log:\n"
         "    def __init__(self):\n        self._lock = threading.Lock()\n\n"
-        "    async def append(self, event):\n        with self._lock:\n            pass\n"
+        "    async def append(self, sink):\n        with self._lock:\n            await sink()\n"
     )
     root = project(tree, {"app/log.py": src})
     result = run(root, "app/log.py::Log.append")
     assert result.touched == ()
     (item,) = result.review
     assert item.path == "app/log.py" and item.line == 9
-    assert "`with self._lock:` takes a `threading.Lock`" in item.message
+    assert "`with self._lock:` holds a `threading.Lock` across an `await`" in item.message
 
 
 def test_selector_paths_may_be_relative_to_root(tree: Tree, cli: Cli) -> None:

@@ -358,6 +358,8 @@ def async_twin(module: Module, fn_index: int, resolver: Resolver) -> str | None:
         return None
     name = fn.name
     candidates = [f"a{name}", f"a_{name}", f"async_{name}", f"{name}_async", f"aio_{name}"]
+    if name.startswith("_") and not name.startswith("__"):  # ``_call`` beside ``_acall``
+        candidates += [f"_a{name[1:]}", f"_async{name}"]
     if name.endswith("_sync"):
         candidates.append(name[: -len("_sync")])
     if fn.class_index < 0:

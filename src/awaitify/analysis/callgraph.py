@@ -354,6 +354,12 @@ class CallGraph:
             if name.endswith("run_until_complete") or callee in bridges:
                 if callee in apis.WRAPPING_BRIDGES and call[C_CTX] != CTX_ATTR:
                     continue  # ``async_to_sync(f)`` only builds a wrapper; calling it bridges
+                if callee not in bridges and self._project_function(module, call):
+                    # pydantic-ai's own ``_utils.run_until_complete(coro)``: a project call
+                    found = classify(module, row, call)
+                    if found is not None:
+                        out.append(found)
+                    continue
                 out.append((row, KIND_BRIDGE, callee, callee.rpartition("().")[2]))
                 continue
             if name in first or (
@@ -377,6 +383,12 @@ class CallGraph:
         if pending:
             self._pending[id(module)] = pending
         return out
+
+    def _project_function(self, module: Module, call: CallRow) -> bool:
+        """Is a call matched as a bridge by its name (``run_until_complete``) a call of a
+        project function of that name instead?"""
+        target = self.resolver.resolve_name(module, call[C_SCOPE], call[C_CALLEE])
+        return isinstance(target, FuncRef)
 
     def _build(self) -> None:
         modules = self.project.modules

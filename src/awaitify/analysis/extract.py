@@ -649,6 +649,7 @@ class Extractor:
                     call_index,
                     name,
                     target,
+                    node.end_lineno or node.lineno,
                 )
             )
         self.body(node.body)
@@ -1083,8 +1084,8 @@ def extract_module(
     )
     withs = tuple(
         [
-            _tuple_new(With, (s, a, ln, c, el, ec, ci, lookup(expr), tgt))
-            for s, a, ln, c, el, ec, ci, expr, tgt in ex.withs
+            _tuple_new(With, (s, a, ln, c, el, ec, ci, lookup(expr), tgt, be))
+            for s, a, ln, c, el, ec, ci, expr, tgt, be in ex.withs
         ]
     )
     return (

@@ -22,7 +22,7 @@ from typing import Final, NamedTuple, TypeAlias
 from awaitify.analysis.tables import EMPTY_TABLES, Tables
 
 #: Bumped whenever the layout below changes; part of every cache key.
-FACTS_VERSION = 7
+FACTS_VERSION = 8
 
 #: keyword arguments that take a callable (``Thread(target=run)``, ``on_done=cb``): a
 #: function named as such a keyword's value is recorded as an assignment row whose target
@@ -169,6 +169,7 @@ class With(NamedTuple):
     call: int  # index of the context expression's call row, -1 when not a call
     expr: str  # resolved dotted name of the context expression (its callee for a call)
     target: str  # the ``as`` name, "" when none
+    body_end: int  # the last line of the ``with`` statement (its body's)
 
 
 class SyntaxProblem(NamedTuple):

@@ -22,7 +22,7 @@ _LINE_FIELDS: tuple[tuple[str, tuple[int, ...]], ...] = (
     ("imports", (2,)),  # Import.line
     ("calls", (C_LINE, C_END_LINE)),
     ("assigns", (6,)),  # Assign.line
-    ("withs", (2, 4)),  # With.line, .end_line
+    ("withs", (2, 4, 9)),  # With.line, .end_line, .body_end
     ("suppressions", (0,)),  # (line, codes)
 )
 

@@ -581,9 +581,9 @@ class Planner:
         was_sync = fn in self.convert
         self._session_withs(fn)
         for w in lock_withs(self.project).get((mid, fn.index), ()):
-            self.review(module, w.line, f"`with {w.expr}:` takes a `threading.Lock` in `async "
-                        f"def {fn.fn.name}`: awaitify does not rewrite locks; use an "
-                        "`asyncio.Lock` (`async with`) if no other thread takes it")  # fmt: skip
+            self.review(module, w.line, f"`with {w.expr}:` holds a `threading.Lock` across an "
+                        f"`await` in `async def {fn.fn.name}`: awaitify does not rewrite locks; use "
+                        "an `asyncio.Lock` (`async with`) if no other thread takes it")  # fmt: skip
         calls = module.facts.calls
         for site in self.graph.body_sites(fn):
             key = (mid, site.row)

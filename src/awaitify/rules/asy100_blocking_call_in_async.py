@@ -26,7 +26,7 @@ class BlockingCallInAsync(Rule):
     Reports a call to a known blocking API made directly in the body of an `async def`:
     `time.sleep`, `requests`, `urllib.request`, sync `httpx`, `subprocess`, `os.system`,
     `input()`, `open()`, `pathlib.Path` reads and writes, DB-API and sync SQLAlchemy
-    session calls, `with lock:` on a `threading.Lock`, psycopg connections, Django ORM queries (`Book.objects.get(...)`,
+    session calls, a `threading.Lock` held across an `await`, psycopg connections, Django ORM queries (`Book.objects.get(...)`,
     `qs.count()`, `book.save()`, on a model of the project), sync redis commands, boto3
     client calls (`s3.put_object`), the sync Elasticsearch client, blocking sockets,
     `threading.Lock.acquire`, and the APIs named in the `blocking-apis` setting. Calls inside a nested sync function or a
@@ -100,7 +100,10 @@ class BlockingCallInAsync(Rule):
                     class_index=class_of(fn.module, fn.index),
                     api=_LOCK_ACQUIRE,
                     func=fn.fn.name,
-                    instead="an `asyncio.Lock` entered with `async with`",
+                    instead=(
+                        "an `asyncio.Lock` entered with `async with`: this one is held across "
+                        "an `await`, so another coroutine that takes it blocks the loop for good"
+                    ),
                 )  # fmt: skip
 
 
