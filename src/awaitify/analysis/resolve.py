@@ -364,6 +364,8 @@ class Resolver:
         receiver, _, method = callee.rpartition(".")
         if receiver:
             rtype = self.type_of(module, scope, receiver)
+            if isinstance(rtype, Factory) and method == "begin":
+                return rtype.produces  # ``with SessionLocal.begin() as db``: a session
             if isinstance(rtype, str):
                 returned = apis.METHOD_RETURNS.get((rtype, method))
                 if returned:
@@ -399,6 +401,10 @@ class Resolver:
         produced = self.type_of(module, scope, callee)
         if isinstance(produced, Factory):
             return produced.produces
+        if produced in (apis.SYNC_SESSION, apis.ASYNC_SESSION):
+            # a ``scoped_session`` is typed as the session it proxies; calling it (the
+            # registry) gives that session: ``with self.Session() as sess``
+            return produced
         return None
 
     def type_of(self, module: Module, scope: int, expr: str) -> TypeRef | None:
