@@ -27,6 +27,7 @@ from awaitify.analysis.facts import (
     C_FLAGS,
     C_SCOPE,
     CALL_IN_LAMBDA,
+    CALL_NO_WAIT,
     CALL_UNREACHABLE,
     CTX_ATTR,
     CTX_EXPR,
@@ -760,9 +761,11 @@ def _closure(start: list[Module], edges: Callable[[Module], Sequence[Module]]) -
 
 def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
     """A call of a blocking API that, by its arguments or its receiver, returns at once:
-    ``getaddrinfo(..., AI_NUMERICHOST)``, ``waitpid(pid, WNOHANG)``, ``open(os.devnull)``,
+    ``lock.acquire(blocking=False)``, ``getaddrinfo(..., AI_NUMERICHOST)``, ``waitpid(pid, WNOHANG)``, ``open(os.devnull)``,
     or a socket method in a function that calls ``setblocking`` on that socket
     (``setblocking(True)``, which restores the default, is next to never written)."""
+    if call[C_FLAGS] & CALL_NO_WAIT and api.endswith(".acquire"):
+        return True  # ``lock.acquire(blocking=False)``
     if api == "socket.getaddrinfo":
         return _NUMERIC_HOST in call[C_ARGS]
     if api == "os.waitpid":

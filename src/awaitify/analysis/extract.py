@@ -19,6 +19,7 @@ from awaitify.analysis.facts import (
     CALL_IN_LAMBDA,
     CALL_IN_MAIN,
     CALL_IN_TRY_RUNTIME_ERROR,
+    CALL_NO_WAIT,
     CALL_STARRED_ARGS,
     CALL_UNREACHABLE,
     CALLBACK_KEYWORD_SUFFIXES,
@@ -64,6 +65,7 @@ BRIDGE_CALLEES = {
 }
 #: a callee is a bridge only if it ends with one of these (a single C-level test per call)
 _BRIDGE_ENDINGS = (*BRIDGE_CALLEES, "run_until_complete")
+_NO_WAIT_KEYWORDS = frozenset({"blocking", "block"})
 _PROPERTY_DECORATORS = frozenset(
     {"property", "functools.cached_property", "cached_property", "abc.abstractproperty"}
 )
@@ -754,6 +756,8 @@ class Extractor:
             else:
                 if tp is ast.Starred:
                     flags |= CALL_STARRED_ARGS
+                elif tp is ast.Constant and a.value is False and not names:  # type: ignore[attr-defined]
+                    flags |= CALL_NO_WAIT  # ``lock.acquire(False)``
                 names.append("")
                 handler = expr[tp]
                 if handler is not None:
@@ -764,6 +768,8 @@ class Extractor:
                 flags |= CALL_STARRED_ARGS
             value = kw.value
             tp = type(value)
+            if tp is ast.Constant and value.value is False and arg in _NO_WAIT_KEYWORDS:  # type: ignore[attr-defined]
+                flags |= CALL_NO_WAIT  # ``acquire(blocking=False)``
             if (
                 (tp is ast.Name or tp is ast.Attribute)
                 and arg

@@ -22,7 +22,7 @@ from typing import Final, NamedTuple, TypeAlias
 from awaitify.analysis.tables import EMPTY_TABLES, Tables
 
 #: Bumped whenever the layout below changes; part of every cache key.
-FACTS_VERSION = 8
+FACTS_VERSION = 9
 
 #: keyword arguments that take a callable (``Thread(target=run)``, ``on_done=cb``): a
 #: function named as such a keyword's value is recorded as an assignment row whose target
@@ -77,6 +77,8 @@ CALL_IN_TRY_RUNTIME_ERROR = 32
 #: ``if _IS_SYNC:`` with ``_IS_SYNC = False`` bound once at module level (the sync and
 #: async twins that ``unasync``-style generators write from one source). Never classified.
 CALL_UNREACHABLE = 64
+#: told not to wait: ``acquire(False)``, ``acquire(blocking=False)``, ``block=False``
+CALL_NO_WAIT = 128
 
 # -- function flags --------------------------------------------------------------------------
 FN_PROPERTY = 1
