@@ -21,6 +21,7 @@ from gitrepo import git
 from awaitify.api import ScanOptions
 from awaitify.config import Config
 from awaitify.migrate import run as migrate_run
+from awaitify.migrate.model import Review
 from awaitify.migrate.pytest_style import read_asyncio_mode, read_pytest_style
 from awaitify.migrate.run import migrate
 
@@ -413,17 +414,25 @@ def test_pytest_ini_wins_over_pyproject(tmp_path: Path) -> None:
     assert read_asyncio_mode(tmp_path) == "strict"
 
 
+def only_reviewed(tree: Tree, path: str, src: str, selector: str) -> Review:
+    """Migrate ``selector`` in a project of one file: nothing may be written, and the one
+    review item is returned."""
+    root = project(tree, {path: src})
+    result = run(root, selector)
+    assert result.touched == ()
+    (item,) = result.review
+    assert item.path == path
+    return item
+
+
 def test_cached_function_is_never_converted(tree: Tree) -> None:
     src = (
         "import functools\n\nimport requests\n\n\n"
         "@functools.lru_cache\n"
         "def rates():\n    return requests.get('https://fx.example').json()\n"
     )
-    root = project(tree, {"app/fx.py": src})
-    result = run(root, "app/fx.py::rates")
-    assert result.touched == ()
-    (item,) = result.review
-    assert item.path == "app/fx.py" and item.line == 7
+    item = only_reviewed(tree, "app/fx.py", src, "app/fx.py::rates")
+    assert item.line == 7
     assert "@functools.lru_cache, which would cache the coroutine" in item.message
 
 
@@ -434,11 +443,8 @@ def test_pydantic_validator_is_never_converted(tree: Tree) -> None:
         "    @model_validator(mode='after')\n"
         "    def load(self):\n        self.text = Path('a.txt').read_text()\n        return self\n"
     )
-    root = project(tree, {"app/agent.py": src})
-    result = run(root, "app/agent.py::Agent.load")
-    assert result.touched == ()
-    (item,) = result.review
-    assert item.path == "app/agent.py" and item.line == 8
+    item = only_reviewed(tree, "app/agent.py", src, "app/agent.py::Agent.load")
+    assert item.line == 8
     assert "pydantic hook (`@model_validator`), which pydantic calls synchronously" in item.message
 
 
@@ -448,11 +454,8 @@ def test_a_threading_lock_in_async_code_is_listed_not_rewritten(tree: Tree) -> N
         "    def __init__(self):\n        self._lock = threading.Lock()\n\n"
         "    async def append(self, sink):\n        with self._lock:\n            await sink()\n"
     )
-    root = project(tree, {"app/log.py": src})
-    result = run(root, "app/log.py::Log.append")
-    assert result.touched == ()
-    (item,) = result.review
-    assert item.path == "app/log.py" and item.line == 9
+    item = only_reviewed(tree, "app/log.py", src, "app/log.py::Log.append")
+    assert item.line == 9
     assert "`with self._lock:` holds a `threading.Lock` across an `await`" in item.message
 
 

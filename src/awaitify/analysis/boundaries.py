@@ -413,29 +413,19 @@ def is_loop_dispatcher(module: Module, fn_index: int, graph: CallGraph) -> str |
     return "a loop-aware dispatcher: with a running loop, it schedules a task instead"
 
 
-_BRIDGE_CALL_ENDINGS = ("asyncio.run", "run_until_complete", "anyio.run", "trio.run")
-
-
 def _hands_coroutine_back(module: Module, fn_index: int, graph: CallGraph) -> bool:
     """Does a function that probes for a running loop return a coroutine, or bridge one it
     holds in a variable (which it then returns in the other branch)? telethon's
     ``if self.loop.is_running(): return self._run()`` and ``coro = self._start(); return
     coro if self.loop.is_running() else self.loop.run_until_complete(coro)``."""
     calls = module.facts.calls
-    bridged = {
-        calls[row][C_ARGS][0]
-        for row, _ in module.facts.bridges
-        if calls[row][C_SCOPE] == fn_index and calls[row][C_ARGS]
-    }
+    bridge_rows = {row for row, _ in module.facts.bridges if calls[row][C_SCOPE] == fn_index}
+    bridged = {calls[row][C_ARGS][0] for row in bridge_rows if calls[row][C_ARGS]}
     bridged.discard("")
     # a coroutine held in a variable that only the bridge takes: the other branch returns it
     # (passed to anything else, ``pool.submit(ctx.run, asyncio.run, coro)``, it is not)
-    for call in calls:
-        if (
-            call[C_SCOPE] == fn_index
-            and call[C_ARGS]
-            and not call[C_CALLEE].endswith(_BRIDGE_CALL_ENDINGS)
-        ):
+    for row, call in enumerate(calls):
+        if call[C_SCOPE] == fn_index and call[C_ARGS] and row not in bridge_rows:
             bridged.difference_update(call[C_ARGS])
     held = {
         a.call

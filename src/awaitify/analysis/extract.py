@@ -22,8 +22,6 @@ from awaitify.analysis.facts import (
     CALL_NO_WAIT,
     CALL_STARRED_ARGS,
     CALL_UNREACHABLE,
-    CALLBACK_KEYWORD_SUFFIXES,
-    CALLBACK_KEYWORDS,
     CTX_ARG,
     CTX_ASSIGN,
     CTX_ASYNC_ITER,
@@ -54,6 +52,7 @@ from awaitify.analysis.facts import (
     Function,
     Import,
     With,
+    callback_keyword,
 )
 
 #: Bridge kinds by resolved callee; ``run_until_complete`` is matched on the method name.
@@ -770,15 +769,8 @@ class Extractor:
             tp = type(value)
             if tp is ast.Constant and value.value is False and arg in _NO_WAIT_KEYWORDS:  # type: ignore[attr-defined]
                 flags |= CALL_NO_WAIT  # ``acquire(blocking=False)``
-            if (
-                (tp is ast.Name or tp is ast.Attribute)
-                and arg
-                and (
-                    arg in CALLBACK_KEYWORDS
-                    or arg[:3] == "on_"
-                    or arg.endswith(CALLBACK_KEYWORD_SUFFIXES)
-                )
-            ):  # ``Thread(target=run)``: ``run`` is handed over (see ``CALLBACK_KEYWORDS``)
+            if (tp is ast.Name or tp is ast.Attribute) and arg and callback_keyword(arg):
+                # ``Thread(target=run)``: ``run`` is handed over (see ``CALLBACK_KEYWORDS``)
                 name = dotted(value)
                 if name and "()" not in name:
                     self.assigns.append(
