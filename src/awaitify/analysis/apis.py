@@ -32,6 +32,8 @@ ELASTICSEARCH = "elasticsearch.Elasticsearch"
 #: psycopg 3's sync connection and cursor (``psycopg.AsyncConnection`` is the async one)
 PSYCOPG_CONNECTION = "psycopg.Connection"
 PSYCOPG_CURSOR = "psycopg.Cursor"
+#: psycopg 3's sync connection pool: ``connection()`` waits for a pooled connection
+PSYCOPG_POOL = "psycopg_pool.ConnectionPool"
 #: the managers Django gives every model class
 DJANGO_MANAGER_ATTRIBUTES = frozenset({"objects", "_default_manager", "_base_manager"})
 
@@ -45,6 +47,7 @@ LIBRARY_OF: dict[str, str] = {
     ELASTICSEARCH: "elasticsearch",
     PSYCOPG_CONNECTION: "psycopg",
     PSYCOPG_CURSOR: "psycopg",
+    PSYCOPG_POOL: "psycopg_pool",
 }
 
 TYPE_ALIASES: dict[str, str] = {
@@ -82,6 +85,7 @@ TYPE_ALIASES: dict[str, str] = {
     "elasticsearch.client.Elasticsearch": ELASTICSEARCH,
     "psycopg.connection.Connection": PSYCOPG_CONNECTION,
     "psycopg.cursor.Cursor": PSYCOPG_CURSOR,
+    "psycopg_pool.pool.ConnectionPool": PSYCOPG_POOL,
     "django.db.models.base.Model": DJANGO_MODEL,
     "django.db.models.manager.Manager": DJANGO_MANAGER,
     "django.db.models.manager.BaseManager": DJANGO_MANAGER,
@@ -111,6 +115,8 @@ CONSTRUCTS: dict[str, str] = {
     "subprocess.Popen": "subprocess.Popen",
     "http.client.HTTPConnection": "http.client.HTTPConnection",
     "urllib3.PoolManager": "urllib3.PoolManager",
+    "urllib.request.build_opener": "urllib.request.OpenerDirector",
+    "urllib.request.OpenerDirector": "urllib.request.OpenerDirector",
     "smtplib.SMTP": "smtplib.SMTP",
     "smtplib.SMTP_SSL": "smtplib.SMTP",
     "ftplib.FTP": "ftplib.FTP",
@@ -129,6 +135,8 @@ CONSTRUCTS: dict[str, str] = {
     "elasticsearch.Elasticsearch": ELASTICSEARCH,
     "psycopg.connect": PSYCOPG_CONNECTION,
     "psycopg.Connection.connect": PSYCOPG_CONNECTION,
+    PSYCOPG_POOL: PSYCOPG_POOL,
+    "pyodbc.connect": "pyodbc.Connection",
 }
 
 #: calling this produces a *factory*: calling the factory produces the type
@@ -162,6 +170,9 @@ METHOD_RETURNS: dict[tuple[str, str], str] = {
         )
     },
     (PSYCOPG_CONNECTION, "cursor"): PSYCOPG_CURSOR,
+    (PSYCOPG_POOL, "connection"): PSYCOPG_CONNECTION,  # ``with pool.connection() as conn``
+    (PSYCOPG_POOL, "getconn"): PSYCOPG_CONNECTION,
+    ("pyodbc.Connection", "cursor"): "pyodbc.Cursor",
     **{
         (owner, method): DJANGO_QUERYSET
         for owner in (DJANGO_MANAGER, DJANGO_QUERYSET)
@@ -222,6 +233,7 @@ BLOCKING_FUNCTIONS: frozenset[str] = frozenset(
         "psycopg.connect",
         "pymysql.connect",
         "MySQLdb.connect",
+        "pyodbc.connect",
         "socket.create_connection",
         "socket.getaddrinfo",
         "socket.gethostbyname",
@@ -249,7 +261,8 @@ _REDIS_COMMANDS = frozenset(
      "lrange", "llen", "ltrim", "sadd", "srem", "smembers", "sismember", "scard", "zadd",
      "zrange", "zrangebyscore", "zrem", "zscore", "zincrby", "zcard", "publish", "keys", "scan",
      "scan_iter", "mget", "mset", "flushdb", "flushall", "ping", "eval", "evalsha", "xadd",
-     "xread", "xreadgroup", "xack", "getdel", "unlink", "persist", "rename", "type", "info"}
+     "xread", "xreadgroup", "xack", "getdel", "unlink", "persist", "rename", "type", "info",
+     "execute_command"}
 )  # fmt: skip
 
 #: the methods of a manager or queryset that run a query (the others build a queryset)
@@ -298,6 +311,7 @@ BLOCKING_METHODS: dict[str, frozenset[str]] = {
     "subprocess.Popen": frozenset({"wait", "communicate"}),
     "http.client.HTTPConnection": frozenset({"request", "getresponse", "connect"}),
     "urllib3.PoolManager": frozenset({"request", "urlopen"}),
+    "urllib.request.OpenerDirector": frozenset({"open"}),
     "smtplib.SMTP": frozenset({"sendmail", "send_message", "login", "connect", "starttls", "quit"}),
     "ftplib.FTP": frozenset({"login", "retrbinary", "storbinary", "retrlines", "cwd", "nlst"}),
     "redis.Redis": _REDIS_COMMANDS,
@@ -308,6 +322,10 @@ BLOCKING_METHODS: dict[str, frozenset[str]] = {
     ELASTICSEARCH: _ELASTICSEARCH_CALLS,
     PSYCOPG_CONNECTION: _DBAPI_CONNECTION,
     PSYCOPG_CURSOR: _DBAPI_CURSOR,
+    # waiting for a pooled connection (``timeout`` seconds at most), or for the pool to fill
+    PSYCOPG_POOL: frozenset({"connection", "getconn", "wait"}),
+    "pyodbc.Connection": _DBAPI_CONNECTION,
+    "pyodbc.Cursor": _DBAPI_CURSOR,
 }  # fmt: skip
 
 # -- coroutines ---------------------------------------------------------------------------

@@ -18,6 +18,9 @@ _ASYNC_TWINS = {
     "requests.post": "an async HTTP client (`httpx.AsyncClient`, `aiohttp`)",
     "subprocess.run": "`await asyncio.create_subprocess_exec(...)`",
     "open": "`aiofiles` / `anyio.open_file`, or `await asyncio.to_thread(...)`",
+    "psycopg_pool.ConnectionPool.connection": (
+        "`psycopg_pool.AsyncConnectionPool` (`async with pool.connection() as conn`)"
+    ),
 }
 
 
@@ -26,7 +29,8 @@ class BlockingCallInAsync(Rule):
     Reports a call to a known blocking API made directly in the body of an `async def`:
     `time.sleep`, `requests`, `urllib.request`, sync `httpx`, `subprocess`, `os.system`,
     `input()`, `open()`, `pathlib.Path` reads and writes, DB-API and sync SQLAlchemy
-    session calls, a `threading.Lock` held across an `await`, psycopg connections, Django ORM queries (`Book.objects.get(...)`,
+    session calls, a `threading.Lock` held across an `await`, psycopg connections and pools,
+    pyodbc, Django ORM queries (`Book.objects.get(...)`,
     `qs.count()`, `book.save()`, on a model of the project), sync redis commands, boto3
     client calls (`s3.put_object`), the sync Elasticsearch client, blocking sockets,
     `threading.Lock.acquire`, and the APIs named in the `blocking-apis` setting. Calls inside a nested sync function or a
