@@ -590,11 +590,42 @@ class _Mentions:
 
     def passed(self, ref: FuncRef) -> bool:
         name = ref.fn.name
-        for module in (ref.module, *self.importers(ref.module)):
+        for module in self._seeing(ref.module, name):
             for scope, text in self._index(module).get(name, ()):
                 if self.resolver.resolve_name(module, scope, text) == ref:
                     return True
         return False
+
+    def _seeing(self, home: Module, name: str) -> list[Module]:
+        """``home`` and the modules that can name its ``name``: its importers, and the
+        importers of a module that re-exports the name (``from .loops import worker`` in a
+        package's ``__init__``), a few re-exports deep."""
+        out = [home]
+        seen = {id(home)}
+        frontier = [home]
+        for _ in range(4):
+            nxt: list[Module] = []
+            for module in frontier:
+                for importer in self.importers(module):
+                    if id(importer) in seen:
+                        continue
+                    seen.add(id(importer))
+                    out.append(importer)
+                    if _reexports(importer, name):
+                        nxt.append(importer)
+            if not nxt:
+                break
+            frontier = nxt
+        return out
+
+
+def _reexports(module: Module, name: str) -> bool:
+    """Does ``module`` import ``name`` at module level, so that others can import it from
+    there?"""
+    return any(
+        imp.scope < 0 and imp.is_from and imp.target.rpartition(".")[2] == name
+        for imp in module.facts.imports
+    )
 
 
 def passed_as_function(resolver: Resolver, ref: FuncRef) -> bool:
@@ -670,15 +701,21 @@ def _wraps_a_parameter(module: Module, fn: Function) -> bool:
 def _overrides_a_called_method(module: Module, fn: Function, resolver: Resolver) -> bool:
     """Does a method of a base class that ``fn`` overrides have callers in the project?"""
     graph = resolver.project.graph
+    return any(graph.callers_of(base) for base in overridden_methods(module, fn, resolver))
+
+
+def overridden_methods(module: Module, fn: Function, resolver: Resolver) -> Iterator[FuncRef]:
+    """The methods of the project base classes that the method ``fn`` overrides, nearest
+    first: a call made through a base (``command.exec()`` on a ``BaseCommand``) may run it."""
+    if fn.class_index < 0:
+        return
     cls = ClassRef(module, fn.class_index)
     for _ in range(16):
         base = resolver.find_method(cls, fn.name, skip_first=True)
         if base is None:
-            return False
-        if graph.callers_of(base):
-            return True
+            return
+        yield base
         cls = ClassRef(base.module, base.fn.class_index)
-    return False
 
 
 # -- tests ----------------------------------------------------------------------------------

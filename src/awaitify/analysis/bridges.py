@@ -158,7 +158,9 @@ def only_called_from_entry_points(
 ) -> str | None:
     """``only called from `main```: a sync helper whose every project caller is an entry
     point (or, transitively, another such helper) runs only at program entry, before any
-    event loop exists. Celery tasks do not lend their status this way: a helper called from
+    event loop exists. A method's callers include those of the base methods it overrides:
+    ``command.exec(args)`` in ``main`` runs whichever subclass's ``exec`` the command is.
+    Celery tasks do not lend their status this way: a helper called from
     tasks is still ASY206 (the task body is where the bridge belongs). Nor does test code
     lend it to code outside the test layer: a test's callback that calls a library method
     says nothing about where the library runs, so test-layer callers are not counted."""
@@ -173,7 +175,9 @@ def only_called_from_entry_points(
         if depth > 6:
             return False
         seen.add(ref)
-        callers = graph.callers_of(ref)
+        callers = list(graph.callers_of(ref))
+        for base in b.overridden_methods(ref.module, ref.fn, resolver):
+            callers.extend(graph.callers_of(base))
         if not callers:
             return False
         for caller in callers:
