@@ -200,6 +200,22 @@ def test_call_on_a_call_result_keeps_the_parentheses() -> None:
     assert one_call(f, "super().save")
 
 
+def test_a_division_in_a_receiver_is_a_call_of_truediv() -> None:
+    f = facts(
+        """
+        from pathlib import Path
+        (root / "a" / name()).read_text()
+        (Path(p) / "b").read_bytes()
+        (a / b)()
+        """
+    )
+    assert one_call(f, "root.__truediv__().__truediv__().read_text")
+    assert one_call(f, "pathlib.Path().__truediv__().read_bytes")
+    assert one_call(f, "name")  # the calls inside the division are still recorded
+    assert one_call(f, "pathlib.Path")
+    assert one_call(f, "")  # a division called: nothing to name
+
+
 def test_call_arguments_are_resolved_names() -> None:
     f = facts(
         """

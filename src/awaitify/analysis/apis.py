@@ -112,6 +112,8 @@ CONSTRUCTS: dict[str, str] = {
     "socket.create_connection": "socket.socket",
     "threading.Lock": "threading.Lock",
     "pathlib.Path": "pathlib.Path",
+    "pathlib.Path.home": "pathlib.Path",
+    "pathlib.Path.cwd": "pathlib.Path",
     "subprocess.Popen": "subprocess.Popen",
     "http.client.HTTPConnection": "http.client.HTTPConnection",
     "urllib3.PoolManager": "urllib3.PoolManager",
@@ -167,6 +169,7 @@ METHOD_RETURNS: dict[tuple[str, str], str] = {
             "absolute",
             "expanduser",
             "relative_to",
+            "__truediv__",  # ``root / "a"``
         )
     },
     (PSYCOPG_CONNECTION, "cursor"): PSYCOPG_CURSOR,
@@ -201,6 +204,10 @@ METHOD_RETURNS: dict[tuple[str, str], str] = {
             "complex_filter",
         )
     },
+}
+#: (type, attribute) → type of the attribute's value
+ATTRIBUTE_TYPES: dict[tuple[str, str], str] = {
+    ("pathlib.Path", "parent"): "pathlib.Path",
 }
 #: (type, method) whose result is an instance of the model the manager or queryset is of
 DJANGO_INSTANCE_METHODS = frozenset({"get", "create", "first", "last", "earliest", "latest"})
@@ -420,6 +427,9 @@ _DJANGO_CONTRIB_MANAGER = re.compile(
 
 #: a model Django itself ships (``django.contrib.auth.models.User``)
 _DJANGO_CONTRIB_MODEL = re.compile(r"django\.contrib\.\w+\.models\.[A-Z]\w*")
+#: a boto3 client's type from the stub packages (``mypy_boto3_dynamodb.DynamoDBClient``,
+#: ``types_boto3_s3.client.S3Client``): the client ``boto3.client("dynamodb")`` returns
+_BOTO3_STUB_CLIENT = re.compile(r"(?:mypy_boto3|types_boto3)_\w+(?:\.client)?\.\w+Client")
 
 
 def canonical_type(name: str) -> str:
@@ -431,6 +441,8 @@ def canonical_type(name: str) -> str:
             return DJANGO_MANAGER
         if _DJANGO_CONTRIB_MODEL.fullmatch(name):
             return DJANGO_MODEL  # ``user: User``; ``user.save()``
+    if name.startswith(("mypy_boto3_", "types_boto3_")) and _BOTO3_STUB_CLIENT.fullmatch(name):
+        return BOTO3_CLIENT
     return name
 
 

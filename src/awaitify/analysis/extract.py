@@ -80,7 +80,8 @@ _Handler = TypeVar("_Handler")
 
 
 def dotted(node: ast.expr) -> str:
-    """``a.b.c`` for a Name/Attribute chain; ``f().m`` through calls; "" otherwise."""
+    """``a.b.c`` for a Name/Attribute chain; ``f().m`` through calls, ``a.__truediv__().m``
+    for ``(a / b).m``; "" otherwise."""
     tp = type(node)
     if tp is ast.Name:  # the common cases first: this runs for every call and assignment
         return node.id  # type: ignore[attr-defined,no-any-return]
@@ -106,6 +107,10 @@ def dotted(node: ast.expr) -> str:
                 return ""
             parts.append(inner + "()")
             break
+        elif tp is ast.BinOp and parts and type(node.op) is ast.Div:  # type: ignore[attr-defined]
+            # ``(root / "a").read_text``: ``/`` is a call of ``root.__truediv__``
+            parts.append("__truediv__()")
+            node = node.left  # type: ignore[attr-defined]
         else:
             return ""
     parts.reverse()

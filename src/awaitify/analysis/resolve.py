@@ -408,7 +408,10 @@ class Resolver:
         return None
 
     def type_of(self, module: Module, scope: int, expr: str) -> TypeRef | None:
-        """The type of a dotted expression (``db``, ``self.repo``, ``app.db.SessionLocal``)."""
+        """The type of a dotted expression (``db``, ``self.repo``, ``app.db.SessionLocal``),
+        through calls too (``Path(p).parent``, ``root.__truediv__()``: ``root / "a"``)."""
+        if "()" in expr:
+            return self._chain_type(module, scope, expr)
         if expr.startswith("."):
             expr = self.absolute(module, expr)
         head, _, rest = expr.partition(".")
@@ -429,6 +432,23 @@ class Resolver:
             t = self._name_type(other, -1, parts[cut])
             more = ".".join(parts[cut + 1 :])
             return self._member_type(t, more) if t is not None and more else t
+        return None
+
+    def _chain_type(self, module: Module, scope: int, expr: str) -> TypeRef | None:
+        """:meth:`type_of` for an expression with calls in it, read from its end: the value
+        of a call (``...()``) or an attribute of the value before it."""
+        if expr.startswith("super()"):
+            return None
+        if expr.endswith("()"):
+            return self.call_result_type(module, scope, expr[:-2])
+        receiver, _, attr = expr.rpartition(".")
+        if not receiver:
+            return None
+        owner = self.type_of(module, scope, receiver)
+        if isinstance(owner, ClassRef):
+            return self.attribute_type(owner, attr)
+        if isinstance(owner, str):
+            return apis.ATTRIBUTE_TYPES.get((owner, attr))
         return None
 
     def _member_type(self, t: TypeRef, rest: str) -> TypeRef | None:
@@ -525,11 +545,12 @@ class Resolver:
         if not dotted:
             return None
         if "()" in dotted and not dotted.startswith("super()."):
-            # a method on a call's result: ``Path(p).read_text``, ``get_session().query``
-            receiver, _, method = dotted.rpartition("().")
-            if not receiver or "()" in receiver or "." in method:
+            # a method on a call's result: ``Path(p).read_text``, ``get_session().query``,
+            # ``Path(p).with_suffix(".x").read_text``, ``(root / "a").read_text``
+            receiver, _, method = dotted.rpartition(".")
+            if not receiver:
                 return None
-            return self._method_on(self.call_result_type(module, scope, receiver), method)
+            return self._method_on(self.type_of(module, scope, receiver), method)
         if dotted.startswith("."):
             return self.lookup(self.absolute(module, dotted))
         head, _, rest = dotted.partition(".")
