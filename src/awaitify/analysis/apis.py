@@ -34,6 +34,10 @@ PSYCOPG_CONNECTION = "psycopg.Connection"
 PSYCOPG_CURSOR = "psycopg.Cursor"
 #: psycopg 3's sync connection pool: ``connection()`` waits for a pooled connection
 PSYCOPG_POOL = "psycopg_pool.ConnectionPool"
+#: a thread-safe queue (``queue.Queue``) and a process queue (``multiprocessing.Queue``):
+#: ``get()`` waits for an item (``asyncio.Queue`` is the coroutine one)
+THREAD_QUEUE = "queue.Queue"
+PROCESS_QUEUE = "multiprocessing.Queue"
 #: the managers Django gives every model class
 DJANGO_MANAGER_ATTRIBUTES = frozenset({"objects", "_default_manager", "_base_manager"})
 
@@ -48,6 +52,8 @@ LIBRARY_OF: dict[str, str] = {
     PSYCOPG_CONNECTION: "psycopg",
     PSYCOPG_CURSOR: "psycopg",
     PSYCOPG_POOL: "psycopg_pool",
+    THREAD_QUEUE: "queue",
+    PROCESS_QUEUE: "multiprocessing",
 }
 
 TYPE_ALIASES: dict[str, str] = {
@@ -86,6 +92,12 @@ TYPE_ALIASES: dict[str, str] = {
     "psycopg.connection.Connection": PSYCOPG_CONNECTION,
     "psycopg.cursor.Cursor": PSYCOPG_CURSOR,
     "psycopg_pool.pool.ConnectionPool": PSYCOPG_POOL,
+    "queue.LifoQueue": THREAD_QUEUE,
+    "queue.PriorityQueue": THREAD_QUEUE,
+    "queue.SimpleQueue": THREAD_QUEUE,
+    "multiprocessing.queues.Queue": PROCESS_QUEUE,
+    "multiprocessing.queues.JoinableQueue": PROCESS_QUEUE,
+    "multiprocessing.JoinableQueue": PROCESS_QUEUE,
     "django.db.models.base.Model": DJANGO_MODEL,
     "django.db.models.manager.Manager": DJANGO_MANAGER,
     "django.db.models.manager.BaseManager": DJANGO_MANAGER,
@@ -138,6 +150,11 @@ CONSTRUCTS: dict[str, str] = {
     "psycopg.connect": PSYCOPG_CONNECTION,
     "psycopg.Connection.connect": PSYCOPG_CONNECTION,
     PSYCOPG_POOL: PSYCOPG_POOL,
+    **{
+        name: THREAD_QUEUE
+        for name in ("queue.Queue", "queue.LifoQueue", "queue.PriorityQueue", "queue.SimpleQueue")
+    },
+    **{name: PROCESS_QUEUE for name in ("multiprocessing.Queue", "multiprocessing.JoinableQueue")},
     "pyodbc.connect": "pyodbc.Connection",
 }
 
@@ -332,6 +349,9 @@ BLOCKING_METHODS: dict[str, frozenset[str]] = {
     # waiting for a pooled connection (``timeout`` seconds at most), or for the pool to fill
     PSYCOPG_POOL: frozenset({"connection", "getconn", "wait"}),
     "pyodbc.Connection": _DBAPI_CONNECTION,
+    # ``get(False)`` / ``get(block=False)`` return at once (see ``CALL_NO_WAIT``)
+    THREAD_QUEUE: frozenset({"get"}),
+    PROCESS_QUEUE: frozenset({"get"}),
     "pyodbc.Cursor": _DBAPI_CURSOR,
 }  # fmt: skip
 

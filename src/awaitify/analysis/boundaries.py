@@ -38,6 +38,7 @@ from awaitify.analysis.facts import (
     CALL_UNREACHABLE,
     CTX_RETURN,
     FN_IN_MAIN,
+    RETURN_TARGET,
     Function,
 )
 from awaitify.analysis.project import Module
@@ -583,7 +584,8 @@ class _Mentions:
                     if arg:
                         found.setdefault(arg.rpartition(".")[2], []).append((call[C_SCOPE], arg))
             for a in facts.assigns:
-                if a.name:
+                # a function returned (a decorator's wrapper) is not handed over by that
+                if a.name and a.target != RETURN_TARGET:
                     found.setdefault(a.name.rpartition(".")[2], []).append((a.scope, a.name))
             self.per_module[id(module)] = found
         return found

@@ -761,11 +761,11 @@ def _closure(start: list[Module], edges: Callable[[Module], Sequence[Module]]) -
 
 def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
     """A call of a blocking API that, by its arguments or its receiver, returns at once:
-    ``lock.acquire(blocking=False)``, ``getaddrinfo(..., AI_NUMERICHOST)``, ``waitpid(pid, WNOHANG)``, ``open(os.devnull)``,
+    ``lock.acquire(blocking=False)``, ``q.get(block=False)``, ``getaddrinfo(..., AI_NUMERICHOST)``, ``waitpid(pid, WNOHANG)``, ``open(os.devnull)``,
     or a socket method in a function that calls ``setblocking`` on that socket
     (``setblocking(True)``, which restores the default, is next to never written)."""
-    if call[C_FLAGS] & CALL_NO_WAIT and api.endswith(".acquire"):
-        return True  # ``lock.acquire(blocking=False)``
+    if call[C_FLAGS] & CALL_NO_WAIT and api.endswith((".acquire", "Queue.get")):
+        return True  # ``lock.acquire(blocking=False)``, ``queue.get(False)``
     if api == "socket.getaddrinfo":
         return _NUMERIC_HOST in call[C_ARGS]
     if api == "os.waitpid":

@@ -46,6 +46,7 @@ from awaitify.analysis.facts import (
     FN_PROPERTY,
     FN_STATICMETHOD,
     FN_STUB,
+    RETURN_TARGET,
     Assign,
     CallRow,
     Class,
@@ -161,6 +162,26 @@ def annotation_name(node: ast.expr) -> str:
         left = annotation_name(node.left)  # type: ignore[attr-defined]
         return left if _is_none(node.right) or not annotation_name(node.right) else ""  # type: ignore[attr-defined]
     return ""
+
+
+def _origin(value: ast.expr) -> tuple[str, str]:
+    """(callee, dotted name) a value comes from: ``f(...)`` / ``await f(...)`` give the
+    callee, ``x`` / ``a.b`` the name, ``root / "a"`` what ``root`` gives; ("", "") else."""
+    tp = type(value)
+    if tp is ast.Await:
+        value = value.value  # type: ignore[attr-defined]
+        tp = type(value)
+    while tp is ast.BinOp and type(value.op) is ast.Div:  # type: ignore[attr-defined]
+        # ``root / "a" / name``: a path joined from ``root`` has ``root``'s type
+        value = value.left  # type: ignore[attr-defined]
+        tp = type(value)
+    if tp is ast.Call:
+        return dotted(value.func), ""  # type: ignore[attr-defined]
+    if tp is ast.Name:
+        return "", value.id  # type: ignore[attr-defined]
+    if tp is ast.Attribute:
+        return "", dotted(value)
+    return "", ""
 
 
 def _is_none(node: ast.expr) -> bool:
@@ -530,23 +551,7 @@ class Extractor:
             handler(value, CTX_EXPR, -1)
 
     def _record_assign(self, target: ast.expr, value: ast.expr | None, annotation: str) -> None:
-        call = ""
-        plain = ""
-        if value is not None:
-            tp = type(value)
-            if tp is ast.Await:
-                value = value.value  # type: ignore[attr-defined]
-                tp = type(value)
-            while tp is ast.BinOp and type(value.op) is ast.Div:  # type: ignore[union-attr]
-                # ``root / "a" / name``: a path joined from ``root`` has ``root``'s type
-                value = value.left  # type: ignore[union-attr]
-                tp = type(value)
-            if tp is ast.Call:
-                call = dotted(value.func)  # type: ignore[union-attr]
-            elif tp is ast.Name:
-                plain = value.id  # type: ignore[union-attr]
-            elif tp is ast.Attribute:
-                plain = dotted(value)
+        call, plain = _origin(value) if value is not None else ("", "")
         if not (call or plain or annotation):  # ``x = 1``: nothing to record
             return
         name = target.id if type(target) is ast.Name else dotted(target)
@@ -594,6 +599,12 @@ class Extractor:
         handler = self.expr[type(value)]
         if handler is not None:
             handler(value, CTX_RETURN, -1)
+        if self.scope >= 0 and value is not None and not _is_none(value):
+            # what the function returns, for the type of its calls' values: a row whose
+            # target is ``return`` (no variable has that name); a value with no name and no
+            # call (a literal, a conditional) is recorded empty, so that it counts as unknown
+            call, plain = _origin(value)
+            self.assigns.append((self.scope, -1, RETURN_TARGET, call, plain, "", node.lineno))
 
     def _if(self, node: ast.If) -> None:
         test = node.test

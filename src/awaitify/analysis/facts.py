@@ -22,7 +22,7 @@ from typing import Final, NamedTuple, TypeAlias
 from awaitify.analysis.tables import EMPTY_TABLES, Tables
 
 #: Bumped whenever the layout below changes; part of every cache key.
-FACTS_VERSION = 10
+FACTS_VERSION = 11
 
 #: keyword arguments that take a callable (``Thread(target=run)``, ``on_done=cb``): a
 #: function named as such a keyword's value is recorded as an assignment row whose target
@@ -149,8 +149,15 @@ class Import(NamedTuple):
     is_from: bool
 
 
+#: the target of the assignment row a ``return <value>`` statement records
+RETURN_TARGET = "return"
+
+
 class Assign(NamedTuple):
-    """``x = f(...)``, ``self.x = y``, ``x: T = ...`` — the seeds of receiver inference."""
+    """``x = f(...)``, ``self.x = y``, ``x: T = ...`` — the seeds of receiver inference.
+    ``return v`` is recorded as an assignment to :data:`RETURN_TARGET` (with empty ``call``
+    and ``name`` when ``v`` is neither a call nor a name); ``Thread(target=f)`` as one to
+    ``"target="`` (see :func:`callback_keyword`)."""
 
     scope: int  # enclosing function, -1 at module level
     class_index: int  # enclosing class body (class attributes), -1 elsewhere

@@ -18,7 +18,17 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from awaitify.analysis import apis
-from awaitify.analysis.facts import C_ARGS, C_CALLEE, C_LINE, FN_PROPERTY, Assign, Function
+from awaitify.analysis.facts import (
+    C_ARGS,
+    C_CALLEE,
+    C_LINE,
+    FN_GENERATOR,
+    FN_OVERLOAD,
+    FN_PROPERTY,
+    RETURN_TARGET,
+    Assign,
+    Function,
+)
 from awaitify.analysis.project import Module, ProjectView
 
 
@@ -142,6 +152,7 @@ class Resolver:
         self._names: dict[tuple[int, int, str], Target | None] = {}
         self._methods: dict[tuple[int, int, str, bool], FuncRef | None] = {}
         self._enclosing: dict[tuple[int, int], ClassRef | None] = {}
+        self._returns: dict[FuncRef, TypeRef | None] = {}
 
     # -- per-module tables --------------------------------------------------------------
     def index(self, module: Module) -> _ModuleIndex:
@@ -384,7 +395,7 @@ class Resolver:
             fn = target.fn
             if fn.returns:
                 return self.type_of_annotation(target.module, fn.returns)
-            return None
+            return self.returned_type(target)
         if isinstance(target, str):
             canonical = apis.canonical_type(target)
             if canonical in apis.FACTORIES:
@@ -406,6 +417,41 @@ class Resolver:
             # registry) gives that session: ``with self.Session() as sess``
             return produced
         return None
+
+    def returned_type(self, ref: FuncRef) -> TypeRef | None:
+        """The type a project function without a return annotation returns, when every
+        ``return <value>`` in it gives the same known type: ``return Examples(...)``,
+        ``obj = Examples(); return obj``, ``return self`` (a fluent method). None for a
+        generator, or when a return gives a literal, an unknown or another type; None for
+        the implementation of ``@overload``-ed signatures too, whose type depends on the
+        arguments (sqlalchemy's ``testing_engine(asyncio=...)``)."""
+        cache = self._returns
+        if ref in cache:
+            return cache[ref]
+        cache[ref] = None  # cycle guard: ``def a(): return b()``, ``def b(): return a()``
+        fn = ref.fn
+        if fn.flags & FN_GENERATOR:
+            return None
+        module, index = ref.module, ref.index
+        facts = module.facts
+        if any(f.flags & FN_OVERLOAD and f.qualname == fn.qualname for f in facts.functions):
+            return None
+        found: TypeRef | None = None
+        for i in self.index(module).assigns_by_scope.get(index, ()):
+            a = facts.assigns[i]
+            if a.target != RETURN_TARGET:
+                continue
+            if a.call:
+                t = self.call_result_type(module, index, a.call)
+            elif a.name:
+                t = self.type_of(module, index, a.name)
+            else:
+                t = None
+            if t is None or (found is not None and t != found):
+                return None
+            found = t
+        cache[ref] = found
+        return found
 
     def type_of(self, module: Module, scope: int, expr: str) -> TypeRef | None:
         """The type of a dotted expression (``db``, ``self.repo``, ``app.db.SessionLocal``),

@@ -31,6 +31,7 @@ from awaitify.analysis.facts import (
     CALL_UNREACHABLE,
     CTX_ASSIGN,
     CTX_AWAIT,
+    RETURN_TARGET,
     Assign,
     With,
 )
@@ -235,7 +236,7 @@ def analyse_function(
             named[w.target] = len(found) - 1
     # 2. ``db = SessionLocal()`` / ``self.db = Session(engine)``
     for a in grouped.assigns.get(fn_index, ()):
-        if not a.call or a.target in named:
+        if not a.call or a.target in named or a.target == RETURN_TARGET:
             continue
         if producers is not None and a.call.rpartition(".")[2] not in producers:
             continue

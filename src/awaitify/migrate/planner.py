@@ -69,6 +69,7 @@ from awaitify.analysis.facts import (
     CTX_WITH,
     FN_GENERATOR,
     FN_PROPERTY,
+    RETURN_TARGET,
     CallRow,
     With,
 )
@@ -897,8 +898,10 @@ class Planner:
                     continue  # ``Thread(target=f)``: the keyword arguments' own review
                 target = resolver.resolve_name(module, assign.scope, assign.name)
                 if isinstance(target, FuncRef) and target in self.convert:
+                    where = ("returned as a value" if assign.target == RETURN_TARGET
+                             else f"assigned to `{assign.target}`")  # fmt: skip
                     self.review(module, assign.line, f"`{target.label}` is now async but is "
-                                f"assigned to `{assign.target}`: its callers must await it")  # fmt: skip
+                                f"{where}: its callers must await it")  # fmt: skip
 
     # -- output ---------------------------------------------------------------------------------
     def _emit(self) -> None:

@@ -33,7 +33,7 @@ class BlockingCallInAsync(Rule):
     pyodbc, Django ORM queries (`Book.objects.get(...)`,
     `qs.count()`, `book.save()`, on a model of the project), sync redis commands, boto3
     client calls (`s3.put_object`), the sync Elasticsearch client, blocking sockets,
-    `threading.Lock.acquire`, and the APIs named in the `blocking-apis` setting. Calls inside a nested sync function or a
+    `threading.Lock.acquire`, a thread or process queue's `get()`, and the APIs named in the `blocking-apis` setting. Calls inside a nested sync function or a
     lambda, and functions handed to `asyncio.to_thread` / `run_in_executor` /
     `anyio.to_thread.run_sync`, are not calls of the async body and are not reported.
 
