@@ -38,6 +38,10 @@ PSYCOPG_POOL = "psycopg_pool.ConnectionPool"
 #: ``get()`` waits for an item (``asyncio.Queue`` is the coroutine one)
 THREAD_QUEUE = "queue.Queue"
 PROCESS_QUEUE = "multiprocessing.Queue"
+#: a thread or process pool of ``concurrent.futures``, and the future its ``submit`` gives:
+#: ``.result()`` waits for the job (``run_coroutine_threadsafe(...).result()`` is ASY103's)
+EXECUTOR = "concurrent.futures.Executor"
+THREAD_FUTURE = "concurrent.futures.Future"
 #: the managers Django gives every model class
 DJANGO_MANAGER_ATTRIBUTES = frozenset({"objects", "_default_manager", "_base_manager"})
 
@@ -54,6 +58,10 @@ LIBRARY_OF: dict[str, str] = {
     PSYCOPG_POOL: "psycopg_pool",
     THREAD_QUEUE: "queue",
     PROCESS_QUEUE: "multiprocessing",
+    "threading.Thread": "threading",
+    "threading.Event": "threading",
+    "multiprocessing.Process": "multiprocessing",
+    EXECUTOR: "concurrent",
 }
 
 TYPE_ALIASES: dict[str, str] = {
@@ -98,6 +106,14 @@ TYPE_ALIASES: dict[str, str] = {
     "multiprocessing.queues.Queue": PROCESS_QUEUE,
     "multiprocessing.queues.JoinableQueue": PROCESS_QUEUE,
     "multiprocessing.JoinableQueue": PROCESS_QUEUE,
+    "concurrent.futures.thread.ThreadPoolExecutor": EXECUTOR,
+    "concurrent.futures.process.ProcessPoolExecutor": EXECUTOR,
+    "concurrent.futures.ThreadPoolExecutor": EXECUTOR,
+    "concurrent.futures.ProcessPoolExecutor": EXECUTOR,
+    "concurrent.futures._base.Executor": EXECUTOR,
+    "concurrent.futures._base.Future": THREAD_FUTURE,
+    "threading._Event": "threading.Event",
+    "multiprocessing.context.Process": "multiprocessing.Process",
     "django.db.models.base.Model": DJANGO_MODEL,
     "django.db.models.manager.Manager": DJANGO_MANAGER,
     "django.db.models.manager.BaseManager": DJANGO_MANAGER,
@@ -123,6 +139,10 @@ CONSTRUCTS: dict[str, str] = {
     "socket.socket": "socket.socket",
     "socket.create_connection": "socket.socket",
     "threading.Lock": "threading.Lock",
+    "threading.Thread": "threading.Thread",
+    "threading.Event": "threading.Event",
+    "multiprocessing.Process": "multiprocessing.Process",
+    EXECUTOR: EXECUTOR,  # ``ThreadPoolExecutor(...)``, once its name is made canonical
     "pathlib.Path": "pathlib.Path",
     "pathlib.Path.home": "pathlib.Path",
     "pathlib.Path.cwd": "pathlib.Path",
@@ -174,6 +194,7 @@ METHOD_RETURNS: dict[tuple[str, str], str] = {
     ("sqlalchemy.engine.Engine", "connect"): "sqlalchemy.engine.Connection",
     ("sqlalchemy.engine.Engine", "begin"): "sqlalchemy.engine.Connection",
     ("socket.socket", "accept"): "socket.socket",
+    (EXECUTOR, "submit"): THREAD_FUTURE,
     ("boto3.Session", "client"): BOTO3_CLIENT,
     **{
         ("pathlib.Path", method): "pathlib.Path"
@@ -252,6 +273,8 @@ BLOCKING_FUNCTIONS: frozenset[str] = frozenset(
         "input",
         "open",
         "io.open",
+        # file-system work that reads and writes whole files or trees, like ``open()``
+        *(f"shutil.{f}" for f in ("copy", "copy2", "copyfile", "copytree", "move", "rmtree")),
         "sqlite3.connect",
         "psycopg2.connect",
         "psycopg.connect",
@@ -333,6 +356,11 @@ BLOCKING_METHODS: dict[str, frozenset[str]] = {
     "threading.Lock": frozenset({"acquire"}),
     "pathlib.Path": frozenset({"read_text", "read_bytes", "write_text", "write_bytes", "open"}),
     "subprocess.Popen": frozenset({"wait", "communicate"}),
+    "threading.Thread": frozenset({"join"}),
+    "threading.Event": frozenset({"wait"}),
+    "multiprocessing.Process": frozenset({"join"}),
+    EXECUTOR: frozenset({"shutdown"}),  # waits for every job, unless ``wait=False``
+    THREAD_FUTURE: frozenset({"result", "exception"}),
     "http.client.HTTPConnection": frozenset({"request", "getresponse", "connect"}),
     "urllib3.PoolManager": frozenset({"request", "urlopen"}),
     "urllib.request.OpenerDirector": frozenset({"open"}),

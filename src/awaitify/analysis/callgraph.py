@@ -759,13 +759,23 @@ def _closure(start: list[Module], edges: Callable[[Module], Sequence[Module]]) -
     return out
 
 
+#: the blocking methods that ``CALL_NO_WAIT`` (a first argument or a ``timeout`` of 0 or
+#: ``False``, ``block``/``blocking``/``wait=False``) makes return at once
+_TOLD_NOT_TO_WAIT = (
+    ".acquire", "Queue.get", "Executor.shutdown", "Thread.join", "Process.join",
+    "Event.wait", "Future.result", "Future.exception",
+)  # fmt: skip
+
+
 def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
     """A call of a blocking API that, by its arguments or its receiver, returns at once:
     ``lock.acquire(blocking=False)``, ``q.get(block=False)``, ``getaddrinfo(..., AI_NUMERICHOST)``, ``waitpid(pid, WNOHANG)``, ``open(os.devnull)``,
     or a socket method in a function that calls ``setblocking`` on that socket
     (``setblocking(True)``, which restores the default, is next to never written)."""
-    if call[C_FLAGS] & CALL_NO_WAIT and api.endswith((".acquire", "Queue.get")):
-        return True  # ``lock.acquire(blocking=False)``, ``queue.get(False)``
+    if call[C_FLAGS] & CALL_NO_WAIT and api.endswith(_TOLD_NOT_TO_WAIT):
+        # ``lock.acquire(blocking=False)``, ``q.get(False)``, ``shutdown(wait=False)``,
+        # ``thread.join(timeout=0)``, ``event.wait(0)``, ``future.result(0)``
+        return True
     if api == "socket.getaddrinfo":
         return _NUMERIC_HOST in call[C_ARGS]
     if api == "os.waitpid":

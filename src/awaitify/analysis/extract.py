@@ -65,7 +65,7 @@ BRIDGE_CALLEES = {
 }
 #: a callee is a bridge only if it ends with one of these (a single C-level test per call)
 _BRIDGE_ENDINGS = (*BRIDGE_CALLEES, "run_until_complete")
-_NO_WAIT_KEYWORDS = frozenset({"blocking", "block"})
+_NO_WAIT_KEYWORDS = frozenset({"blocking", "block", "wait"})
 _PROPERTY_DECORATORS = frozenset(
     {"property", "functools.cached_property", "cached_property", "abc.abstractproperty"}
 )
@@ -162,6 +162,11 @@ def annotation_name(node: ast.expr) -> str:
         left = annotation_name(node.left)  # type: ignore[attr-defined]
         return left if _is_none(node.right) or not annotation_name(node.right) else ""  # type: ignore[attr-defined]
     return ""
+
+
+def _off(value: object) -> bool:
+    """``False``, ``0`` or ``0.0``: as a first argument or a ``timeout``, told not to wait."""
+    return value is False or (type(value) in (int, float) and value == 0)
 
 
 def _origin(value: ast.expr) -> tuple[str, str]:
@@ -771,8 +776,8 @@ class Extractor:
             else:
                 if tp is ast.Starred:
                     flags |= CALL_STARRED_ARGS
-                elif tp is ast.Constant and a.value is False and not names:  # type: ignore[attr-defined]
-                    flags |= CALL_NO_WAIT  # ``lock.acquire(False)``
+                elif tp is ast.Constant and not names and _off(a.value):  # type: ignore[attr-defined]
+                    flags |= CALL_NO_WAIT  # ``lock.acquire(False)``, ``thread.join(0)``
                 names.append("")
                 handler = expr[tp]
                 if handler is not None:
@@ -783,8 +788,11 @@ class Extractor:
                 flags |= CALL_STARRED_ARGS
             value = kw.value
             tp = type(value)
-            if tp is ast.Constant and value.value is False and arg in _NO_WAIT_KEYWORDS:  # type: ignore[attr-defined]
-                flags |= CALL_NO_WAIT  # ``acquire(blocking=False)``
+            if tp is ast.Constant and (
+                (arg in _NO_WAIT_KEYWORDS and value.value is False)  # type: ignore[attr-defined]
+                or (arg == "timeout" and _off(value.value))  # type: ignore[attr-defined]
+            ):
+                flags |= CALL_NO_WAIT  # ``acquire(blocking=False)``, ``join(timeout=0)``
             if (tp is ast.Name or tp is ast.Attribute) and arg and callback_keyword(arg):
                 # ``Thread(target=run)``: ``run`` is handed over (see ``CALLBACK_KEYWORDS``)
                 name = dotted(value)

@@ -22,7 +22,7 @@ from typing import Final, NamedTuple, TypeAlias
 from awaitify.analysis.tables import EMPTY_TABLES, Tables
 
 #: Bumped whenever the layout below changes; part of every cache key.
-FACTS_VERSION = 11
+FACTS_VERSION = 12
 
 #: keyword arguments that take a callable (``Thread(target=run)``, ``on_done=cb``): a
 #: function named as such a keyword's value is recorded as an assignment row whose target
@@ -77,7 +77,8 @@ CALL_IN_TRY_RUNTIME_ERROR = 32
 #: ``if _IS_SYNC:`` with ``_IS_SYNC = False`` bound once at module level (the sync and
 #: async twins that ``unasync``-style generators write from one source). Never classified.
 CALL_UNREACHABLE = 64
-#: told not to wait: ``acquire(False)``, ``acquire(blocking=False)``, ``block=False``
+#: told not to wait: a first argument ``False`` or ``0`` (``acquire(False)``, ``join(0)``),
+#: ``blocking``/``block``/``wait=False``, ``timeout=0``
 CALL_NO_WAIT = 128
 
 # -- function flags --------------------------------------------------------------------------
