@@ -770,8 +770,9 @@ _TOLD_NOT_TO_WAIT = (
 def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
     """A call of a blocking API that, by its arguments or its receiver, returns at once:
     ``lock.acquire(blocking=False)``, ``q.get(block=False)``, ``getaddrinfo(..., AI_NUMERICHOST)``, ``waitpid(pid, WNOHANG)``, ``open(os.devnull)``,
-    or a socket method in a function that calls ``setblocking`` on that socket
-    (``setblocking(True)``, which restores the default, is next to never written)."""
+    a socket method in a function that calls ``setblocking`` on that socket
+    (``setblocking(True)``, which restores the default, is next to never written), or a
+    queue's ``get`` in a function that asks the queue whether it is ``empty()``."""
     if call[C_FLAGS] & CALL_NO_WAIT and api.endswith(_TOLD_NOT_TO_WAIT):
         # ``lock.acquire(blocking=False)``, ``q.get(False)``, ``shutdown(wait=False)``,
         # ``thread.join(timeout=0)``, ``event.wait(0)``, ``future.result(0)``
@@ -783,10 +784,19 @@ def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
     if api in ("open", "io.open"):
         return call[C_ARGS][:1] == (_DEVNULL,)
     if api.startswith("socket.socket."):
-        scope = call[C_SCOPE]
-        wanted = call[C_CALLEE].rpartition(".")[0] + ".setblocking"
-        return any(c[C_SCOPE] == scope and c[C_CALLEE] == wanted for c in calls)
+        return _also_called(call, calls, ("setblocking",))
+    if api.endswith("Queue.get"):
+        # ``while not q.empty(): items.append(q.get())``: an item is there, no wait
+        return _also_called(call, calls, ("empty", "qsize"))
     return False
+
+
+def _also_called(call: CallRow, calls: Sequence[CallRow], methods: tuple[str, ...]) -> bool:
+    """Does the function making ``call`` also call one of ``methods`` on its receiver?"""
+    scope = call[C_SCOPE]
+    receiver = call[C_CALLEE].rpartition(".")[0]
+    wanted = {f"{receiver}.{m}" for m in methods}
+    return any(c[C_SCOPE] == scope and c[C_CALLEE] in wanted for c in calls)
 
 
 def _sorted(rows: set[int] | list[int]) -> list[int]:
