@@ -360,7 +360,7 @@ BLOCKING_METHODS: dict[str, frozenset[str]] = {
     "threading.Event": frozenset({"wait"}),
     "multiprocessing.Process": frozenset({"join"}),
     EXECUTOR: frozenset({"shutdown"}),  # waits for every job, unless ``wait=False``
-    THREAD_FUTURE: frozenset({"result", "exception"}),
+    THREAD_FUTURE: frozenset({"result"}),
     "http.client.HTTPConnection": frozenset({"request", "getresponse", "connect"}),
     "urllib3.PoolManager": frozenset({"request", "urlopen"}),
     "urllib.request.OpenerDirector": frozenset({"open"}),

@@ -763,7 +763,7 @@ def _closure(start: list[Module], edges: Callable[[Module], Sequence[Module]]) -
 #: ``False``, ``block``/``blocking``/``wait=False``) makes return at once
 _TOLD_NOT_TO_WAIT = (
     ".acquire", "Queue.get", "Executor.shutdown", "Thread.join", "Process.join",
-    "Event.wait", "Future.result", "Future.exception",
+    "Event.wait", "Future.result",
 )  # fmt: skip
 
 
