@@ -22,6 +22,7 @@ from collections import deque
 from functools import cached_property
 from typing import NamedTuple
 
+from awaitify.analysis import apis
 from awaitify.analysis.boundaries import is_loop_dispatcher
 from awaitify.analysis.callgraph import KIND_BLOCKING, KIND_BRIDGE, CallGraph, Site
 from awaitify.analysis.facts import C_FLAGS, CALL_IN_LAMBDA, CALL_IN_TRY_RUNTIME_ERROR
@@ -115,8 +116,9 @@ class Colors:
 def _seeds(site: Site, kind: int) -> bool:
     """Does this call of a function's body give the function the colour ``kind`` by itself?
     A blocking API call does, for blocking; a bridge does, for bridging, unless a handler
-    of ``RuntimeError`` around it falls back, and then it does for blocking instead."""
-    if site.scope < 0:
+    of ``RuntimeError`` around it falls back, and then it does for blocking instead. An API
+    of :data:`~awaitify.analysis.apis.DIRECT_ONLY` never does."""
+    if site.scope < 0 or site.api in apis.DIRECT_ONLY:
         return False
     if site.kind == KIND_BRIDGE:
         fallback = bool(site.module.facts.calls[site.row][C_FLAGS] & CALL_IN_TRY_RUNTIME_ERROR)
