@@ -778,9 +778,9 @@ def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
         # ``thread.join(timeout=0)``, ``event.wait(0)``, ``future.result(0)``
         return True
     if api == "socket.getaddrinfo":
-        return _NUMERIC_HOST in call[C_ARGS]
+        return _NUMERIC_HOST in call[C_ARGS] or bool(call[C_FLAGS] & CALL_NO_WAIT)
     if api == "os.waitpid":
-        return _NO_HANG in call[C_ARGS]
+        return _NO_HANG in call[C_ARGS] or bool(call[C_FLAGS] & CALL_NO_WAIT)
     if api in ("open", "io.open"):
         return call[C_ARGS][:1] == (_DEVNULL,)
     if api.startswith("socket.socket."):

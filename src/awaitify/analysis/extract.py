@@ -66,6 +66,9 @@ BRIDGE_CALLEES = {
 #: a callee is a bridge only if it ends with one of these (a single C-level test per call)
 _BRIDGE_ENDINGS = (*BRIDGE_CALLEES, "run_until_complete")
 _NO_WAIT_KEYWORDS = frozenset({"blocking", "block", "wait"})
+#: ``getaddrinfo(..., flags=socket.AI_NUMERICHOST)``, ``waitpid(pid, options=os.WNOHANG)``
+_NO_WAIT_FLAG_KEYWORDS = frozenset({"flags", "options"})
+_NO_WAIT_FLAGS = frozenset({"AI_NUMERICHOST", "WNOHANG"})
 _PROPERTY_DECORATORS = frozenset(
     {"property", "functools.cached_property", "cached_property", "abc.abstractproperty"}
 )
@@ -774,6 +777,8 @@ class Extractor:
                 if not name or "()" in name:  # as for the callee: else nothing to visit
                     self._attribute(a, CTX_ARG, index)  # type: ignore[arg-type]
             else:
+                if tp is ast.List or tp is ast.Tuple:
+                    self._handed_in_display(a)  # type: ignore[arg-type]
                 if tp is ast.Starred:
                     flags |= CALL_STARRED_ARGS
                 elif tp is ast.Constant and not names and _off(a.value):  # type: ignore[attr-defined]
@@ -793,6 +798,12 @@ class Extractor:
                 or (arg == "timeout" and _off(value.value))  # type: ignore[attr-defined]
             ):
                 flags |= CALL_NO_WAIT  # ``acquire(blocking=False)``, ``join(timeout=0)``
+            if (
+                (tp is ast.Name or tp is ast.Attribute)
+                and arg in _NO_WAIT_FLAG_KEYWORDS
+                and dotted(value).rpartition(".")[2] in _NO_WAIT_FLAGS
+            ):
+                flags |= CALL_NO_WAIT  # ``getaddrinfo(host, 0, flags=socket.AI_NUMERICHOST)``
             if (tp is ast.Name or tp is ast.Attribute) and arg and callback_keyword(arg):
                 # ``Thread(target=run)``: ``run`` is handed over (see ``CALLBACK_KEYWORDS``)
                 name = dotted(value)
@@ -807,6 +818,17 @@ class Extractor:
             self.scope, callee, node.lineno, node.col_offset, node.end_lineno or node.lineno,
             node.end_col_offset or 0, ctx, parent, flags, tuple(names),
         )  # fmt: skip
+
+    def _handed_in_display(self, node: ast.List | ast.Tuple) -> None:
+        """``Browser([stat.on_change, imports.on_change])``: functions named in a list or
+        tuple given to a call are handed over, like ``Thread(target=f)``: an assignment row
+        whose target is ``[]=``."""
+        for e in node.elts:
+            tp = type(e)
+            if tp is ast.Name or tp is ast.Attribute:
+                name = dotted(e)
+                if name and "()" not in name:
+                    self.assigns.append((self.scope, self.klass, "[]=", "", name, "", e.lineno))
 
     def _await(self, node: ast.Await, ctx: int, parent: int) -> None:
         self._mark_await()

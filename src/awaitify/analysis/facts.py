@@ -22,7 +22,7 @@ from typing import Final, NamedTuple, TypeAlias
 from awaitify.analysis.tables import EMPTY_TABLES, Tables
 
 #: Bumped whenever the layout below changes; part of every cache key.
-FACTS_VERSION = 12
+FACTS_VERSION = 13
 
 #: keyword arguments that take a callable (``Thread(target=run)``, ``on_done=cb``): a
 #: function named as such a keyword's value is recorded as an assignment row whose target
@@ -78,7 +78,8 @@ CALL_IN_TRY_RUNTIME_ERROR = 32
 #: async twins that ``unasync``-style generators write from one source). Never classified.
 CALL_UNREACHABLE = 64
 #: told not to wait: a first argument ``False`` or ``0`` (``acquire(False)``, ``join(0)``),
-#: ``blocking``/``block``/``wait=False``, ``timeout=0``
+#: ``blocking``/``block``/``wait=False``, ``timeout=0``, ``flags=socket.AI_NUMERICHOST``,
+#: ``options=os.WNOHANG``
 CALL_NO_WAIT = 128
 
 # -- function flags --------------------------------------------------------------------------
@@ -158,7 +159,8 @@ class Assign(NamedTuple):
     """``x = f(...)``, ``self.x = y``, ``x: T = ...`` — the seeds of receiver inference.
     ``return v`` is recorded as an assignment to :data:`RETURN_TARGET` (with empty ``call``
     and ``name`` when ``v`` is neither a call nor a name); ``Thread(target=f)`` as one to
-    ``"target="`` (see :func:`callback_keyword`)."""
+    ``"target="`` (see :func:`callback_keyword`), a function named in a list or tuple given
+    to a call (``Browser([a.on_change])``) as one to ``"[]="``."""
 
     scope: int  # enclosing function, -1 at module level
     class_index: int  # enclosing class body (class attributes), -1 elsewhere

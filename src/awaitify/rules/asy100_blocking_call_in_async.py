@@ -119,5 +119,9 @@ def _instead(api: str, callee: str) -> str:
     if twin:
         return (f"`await` on its async twin `{twin}(...)` (Django raises "
                 "`SynchronousOnlyOperation` for a query made on the event loop)")  # fmt: skip
-    shown = callee if callee and "()" not in callee else api.rpartition(".")[2]
-    return _ASYNC_TWINS.get(api, f"`await asyncio.to_thread({shown}, ...)`")
+    if api in _ASYNC_TWINS:
+        return _ASYNC_TWINS[api]
+    if callee and "()" not in callee:
+        return f"`await asyncio.to_thread({callee}, ...)`"
+    # a method of a call's value (``Path(p).open(...)``): no name to hand to the thread
+    return f"`await asyncio.to_thread(...)` around the `{api.rpartition('.')[2]}(...)` call"
