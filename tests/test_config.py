@@ -191,3 +191,31 @@ def test_digest_changes_with_settings_only(tmp_path: Path) -> None:
     assert a.digest() == Config(root=tmp_path / "elsewhere").digest()
     assert a.digest() != Config(root=tmp_path, select=("ASY1",)).digest()
     assert a.digest() != Config(root=tmp_path, target_version=(3, 9)).digest()
+
+
+def test_console_scripts_are_read_from_the_project_table(tree: Tree) -> None:
+    root = tree(
+        pyproject(
+            "[project.scripts]\napp-run = 'app.main:f'\napp-x = 'app.cli:main [extra]'\n"
+            "[project.gui-scripts]\napp-gui = 'app.gui:start'\n"
+            "[tool.poetry.scripts]\nold = 'app.old:go'\n"
+            "new = { reference = 'app.new:go', type = 'console' }\n"
+            "[tool.awaitify]\nselect = ['ASY3']\n"
+        )
+    )
+    config = load_config([root])
+    assert config.console_scripts == (
+        "app.cli.main", "app.gui.start", "app.main.f", "app.new.go", "app.old.go",
+    )  # fmt: skip
+
+
+def test_console_scripts_without_an_awaitify_table(tree: Tree) -> None:
+    root = tree(pyproject("[project.scripts]\napp-run = 'app.main:f'\n"))
+    assert load_config([root / "app"]).console_scripts == ("app.main.f",)
+
+
+def test_a_broken_pyproject_that_is_not_ours_is_no_error(tree: Tree) -> None:
+    root = tree(pyproject("[project.scripts\napp-run = 'app.main:f'\n"))
+    config = load_config([root])
+    assert config.console_scripts == ()
+    assert config.source is None

@@ -62,6 +62,9 @@ class Config:
     pytest_marker: str = "asyncio"  # or "anyio"
     asyncio_mode: str = ""  # "auto" / "strict"; "" = read from the project's pytest config
     team_capacity: int = 20  # functions a team converts per week, for ``plan``
+    #: the functions the project's ``pyproject.toml`` installs as commands (``[project.scripts]``,
+    #: ``[project.gui-scripts]``, ``[tool.poetry.scripts]``), as ``package.module.function``
+    console_scripts: tuple[str, ...] = ()
 
     @property
     def cache_dir(self) -> Path:
@@ -144,13 +147,60 @@ def load_config(paths: Sequence[Path], config_file: Path | None = None) -> Confi
     start = common_dir(paths)
     source = config_file or find_pyproject(start)
     if source is None:
-        return Config(root=start)
+        return replace(Config(root=start), console_scripts=_nearest_console_scripts(start))
     data = _parse_toml(_read_text(source), source)
     table = data.get("tool", {}).get("awaitify", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{source}: [tool.awaitify] must be a table")
     project_python = data.get("project", {}).get("requires-python")
-    return from_table(table, source, project_python)
+    config = from_table(table, source, project_python)
+    return replace(config, console_scripts=console_scripts(data))
+
+
+def console_scripts(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """``package.module.function`` of each command a ``pyproject.toml`` installs
+    (``tool = "package.module:function"``): entry points, like ``main``."""
+    tables = []
+    project = data.get("project")
+    if isinstance(project, dict):
+        tables += [project.get("scripts"), project.get("gui-scripts")]
+    tool = data.get("tool")
+    if isinstance(tool, dict) and isinstance(tool.get("poetry"), dict):
+        tables.append(tool["poetry"].get("scripts"))
+    found: list[str] = []
+    for table in tables:
+        if not isinstance(table, dict):
+            continue
+        for target in table.values():
+            if isinstance(target, dict):  # poetry's ``{ reference = "...", type = ... }``
+                target = target.get("reference")
+            if isinstance(target, str) and ":" in target:
+                module, _, function = target.partition(":")
+                function = function.split("[")[0].strip()  # ``mod:func [extra]``
+                found.append(f"{module.strip()}.{function}")
+    return tuple(sorted(set(found)))
+
+
+def _nearest_console_scripts(start: Path) -> tuple[str, ...]:
+    """The console scripts of the nearest ``pyproject.toml`` at or above ``start`` (inside
+    the repository), when it has no ``[tool.awaitify]``: a file that is not ours and does
+    not parse is no error of ours either."""
+    for directory in (start, *start.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                text = candidate.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                return ()
+            if "scripts" not in text:  # no need to parse a file that cannot name one
+                return ()
+            try:
+                return console_scripts(_parse_toml(text, candidate))
+            except ConfigError:
+                return ()
+        if (directory / ".git").exists():
+            break
+    return ()
 
 
 def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:

@@ -51,7 +51,7 @@ LIBRARY_OF: dict[str, str] = {
     DJANGO_MODEL: "django",
     DJANGO_MANAGER: "django",
     DJANGO_QUERYSET: "django",
-    BOTO3_CLIENT: "boto3",
+    BOTO3_CLIENT: "boto3",  # or ``botocore`` (see ``LIBRARY_ALSO``)
     ELASTICSEARCH: "elasticsearch",
     PSYCOPG_CONNECTION: "psycopg",
     PSYCOPG_CURSOR: "psycopg",
@@ -63,6 +63,10 @@ LIBRARY_OF: dict[str, str] = {
     "multiprocessing.Process": "multiprocessing",
     EXECUTOR: "concurrent",
 }
+
+#: other top-level packages that give the same library's objects: a project that only
+#: annotates ``s3: botocore.client.BaseClient`` and is handed the client (slack_sdk)
+LIBRARY_ALSO: dict[str, tuple[str, ...]] = {"boto3": ("botocore",)}
 
 TYPE_ALIASES: dict[str, str] = {
     "sqlalchemy.orm.session.Session": SYNC_SESSION,
@@ -378,9 +382,10 @@ BLOCKING_METHODS: dict[str, frozenset[str]] = {
     PSYCOPG_POOL: frozenset({"connection", "getconn", "wait"}),
     "pyodbc.Connection": _DBAPI_CONNECTION,
     "pyodbc.Cursor": _DBAPI_CURSOR,
-    # ``get(False)`` / ``get(block=False)`` return at once (see ``CALL_NO_WAIT``)
-    THREAD_QUEUE: frozenset({"get"}),
-    PROCESS_QUEUE: frozenset({"get"}),
+    # ``get(False)`` / ``get(block=False)`` return at once (see ``CALL_NO_WAIT``); ``join()``
+    # waits until the consumers have called ``task_done()`` for every item
+    THREAD_QUEUE: frozenset({"get", "join"}),
+    PROCESS_QUEUE: frozenset({"get", "join"}),
 }  # fmt: skip
 
 #: blocking APIs reported only in the body of an ``async def`` (ASY100), never passed on

@@ -509,14 +509,16 @@ def _cli_decorator(module: Module, fn: Function, resolver: Resolver | None) -> s
 def is_entrypoint(
     module: Module, fn_index: int, config: Config, resolver: Resolver | None = None
 ) -> str | None:
-    """An entry point: a function named in ``boundaries.entry-points`` (default ``main``),
-    defined or called under ``if __name__ == "__main__":``, a click/typer command, a function
+    """An entry point: a function named in ``boundaries.entry-points`` (default ``main``), a
+    command of the project's ``pyproject.toml`` (``[project.scripts]``), defined or called under ``if __name__ == "__main__":``, a click/typer command, a function
     that builds an ``argparse`` parser, or a Django management command's ``handle``."""
     fn = module.facts.functions[fn_index]
     top_level = fn.parent < 0 and fn.class_index < 0
     names = config.boundaries.entry_points
     if names and ((top_level and _glob_match(names, fn.name)) or _glob_match(names, fn.qualname)):
         return f"`{fn.name}()`"
+    if top_level and config.console_scripts and _is_console_script(module, fn, config):
+        return f"the `{fn.name}` command of `pyproject.toml`"
     if fn.flags & FN_IN_MAIN:
         return 'defined under `if __name__ == "__main__":`'
     info = _module_info(module)
@@ -549,6 +551,17 @@ def is_entrypoint(
         ):
             return "Django management command"
     return None
+
+
+def _is_console_script(module: Module, fn: Function, config: Config) -> bool:
+    """Is ``fn`` a command the project's ``pyproject.toml`` installs? Matched on the module
+    name's end, so a scan of ``src/`` or of the package folder finds it too."""
+    for target in config.console_scripts:
+        mod, _, name = target.rpartition(".")
+        if name == fn.name and (module.name == mod or module.name.endswith("." + mod)
+                                or mod.endswith("." + module.name)):  # fmt: skip
+            return True
+    return False
 
 
 def entrypoint_of_module_call(module: Module, row: int) -> str | None:

@@ -95,7 +95,9 @@ def _imported(owner: str, roots: frozenset[str] | None) -> bool:
     """Whether the methods of ``owner`` can be called in a project importing ``roots``
     (None: in any project)."""
     library = apis.LIBRARY_OF.get(owner)
-    return roots is None or library is None or library in roots
+    if roots is None or library is None or library in roots:
+        return True
+    return any(also in roots for also in apis.LIBRARY_ALSO.get(library, ()))
 
 
 class CallGraph:

@@ -172,13 +172,34 @@ def _off(value: object) -> bool:
     return value is False or (type(value) in (int, float) and value == 0)
 
 
+def _preferred(options: list[tuple[str, str]]) -> tuple[str, str]:
+    """Of the origins of the values an expression may take, the last call (a constructor
+    or factory: its type is known), else the first name."""
+    for call, plain in reversed(options):
+        if call:
+            return call, plain
+    for call, plain in options:
+        if plain:
+            return call, plain
+    return "", ""
+
+
 def _origin(value: ast.expr) -> tuple[str, str]:
     """(callee, dotted name) a value comes from: ``f(...)`` / ``await f(...)`` give the
-    callee, ``x`` / ``a.b`` the name, ``root / "a"`` what ``root`` gives; ("", "") else."""
+    callee, ``x`` / ``a.b`` the name, ``root / "a"`` what ``root`` gives, ``x or F()`` and
+    ``x if c else F()`` what ``F()`` gives; ("", "") else."""
     tp = type(value)
     if tp is ast.Await:
         value = value.value  # type: ignore[attr-defined]
         tp = type(value)
+    if tp is ast.BoolOp and type(value.op) is ast.Or:  # type: ignore[attr-defined]
+        # ``logger or Logger(...)``: the default built when nothing was given, else the
+        # first operand that names something
+        options = [_origin(v) for v in value.values]  # type: ignore[attr-defined]
+        return _preferred(options)
+    if tp is ast.IfExp:
+        # ``logger if logger is not None else Logger()``, ``Client() if remote else None``
+        return _preferred([_origin(value.body), _origin(value.orelse)])  # type: ignore[attr-defined]
     while tp is ast.BinOp and type(value.op) is ast.Div:  # type: ignore[attr-defined]
         # ``root / "a" / name``: a path joined from ``root`` has ``root``'s type
         value = value.left  # type: ignore[attr-defined]
@@ -229,7 +250,9 @@ def _is_stub_body(body: list[ast.stmt]) -> bool:
 
 
 #: The values :meth:`Extractor._record_assign` records something for (without annotation)
-_RECORDED_VALUES = frozenset({ast.Call, ast.Await, ast.Name, ast.Attribute, ast.BinOp})
+_RECORDED_VALUES = frozenset(
+    {ast.Call, ast.Await, ast.Name, ast.Attribute, ast.BinOp, ast.BoolOp, ast.IfExp}
+)
 #: Statements a stub body can open and end with (see :func:`_is_stub_body`)
 _STUB_STATEMENTS = frozenset({ast.Pass, ast.Expr, ast.Raise})
 

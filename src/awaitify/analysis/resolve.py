@@ -91,7 +91,8 @@ class _ModuleIndex:
 
     def symbols(self, scope: int, module: Module) -> dict[str, tuple[str, list[Assign]]]:
         """Names bound in one function (-1: at module level): name → (parameter annotation
-        or "" , its assignments, last first)."""
+        ("-" for a parameter with none, "" for a name that is no parameter), its
+        assignments, last first)."""
         found = self._symbols.get(scope)
         if found is None:
             facts = module.facts
@@ -106,7 +107,7 @@ class _ModuleIndex:
                 entry = found.get(a.target)
                 if entry is None:
                     found[a.target] = ("", [a])
-                elif not entry[0]:
+                else:  # a parameter rebound in the body, or a name bound twice
                     entry[1].append(a)
             self._symbols[scope] = found
         return found
@@ -524,14 +525,12 @@ class Resolver:
             entry = idx.symbols(s, module).get(name)
             if entry is not None:
                 annotation, assigns = entry
-                if annotation:  # a parameter ("-" when it has no annotation)
-                    return (
-                        None if annotation == "-" else self.type_of_annotation(module, annotation)
-                    )
-                for a in assigns:
+                for a in assigns:  # a parameter rebound (``path = Path(path)``) too
                     t = self._assign_type(module, s, a.call, a.name, a.annotation, a.line)
                     if t is not None:
                         return t
+                if annotation and annotation != "-":  # a parameter ("-": not annotated)
+                    return self.type_of_annotation(module, annotation)
                 return None
             s = facts.functions[s].parent
         if name in idx.top_classes:
