@@ -603,6 +603,15 @@ class Extractor:
                 if type(value) in _RECORDED_VALUES:  # else (``x = 1``) nothing to record
                     self._record_assign(t, value, "")
             else:
+                if tp is ast.Subscript and (
+                    type(value) is ast.Name or type(value) is ast.Attribute
+                ):
+                    # ``handlers[key] = self.on_event``, ``pumps[run] = task``: stored
+                    name = dotted(value)
+                    if name and "()" not in name:
+                        self.assigns.append(
+                            (self.scope, self.klass, "[]=", "", name, "", node.lineno)
+                        )
                 handler = expr[tp]
                 if handler is not None:
                     handler(t, CTX_OTHER, -1)
@@ -845,7 +854,7 @@ class Extractor:
     def _handed_in_display(self, node: ast.List | ast.Tuple) -> None:
         """``Browser([stat.on_change, imports.on_change])``: functions named in a list or
         tuple given to a call are handed over, like ``Thread(target=f)``: an assignment row
-        whose target is ``[]=``."""
+        whose target is ``[]=``, as for a value stored in an item (``d[k] = f``)."""
         for e in node.elts:
             tp = type(e)
             if tp is ast.Name or tp is ast.Attribute:

@@ -22,7 +22,7 @@ from typing import Final, NamedTuple, TypeAlias
 from awaitify.analysis.tables import EMPTY_TABLES, Tables
 
 #: Bumped whenever the layout below changes; part of every cache key.
-FACTS_VERSION = 14
+FACTS_VERSION = 15
 
 #: keyword arguments that take a callable (``Thread(target=run)``, ``on_done=cb``): a
 #: function named as such a keyword's value is recorded as an assignment row whose target
@@ -159,8 +159,9 @@ class Assign(NamedTuple):
     """``x = f(...)``, ``self.x = y``, ``x: T = ...`` — the seeds of receiver inference.
     ``return v`` is recorded as an assignment to :data:`RETURN_TARGET` (with empty ``call``
     and ``name`` when ``v`` is neither a call nor a name); ``Thread(target=f)`` as one to
-    ``"target="`` (see :func:`callback_keyword`), a function named in a list or tuple given
-    to a call (``Browser([a.on_change])``) as one to ``"[]="``."""
+    ``"target="`` (see :func:`callback_keyword`), a name given to a call in a list or tuple
+    (``Browser([a.on_change])``) or stored in an item (``pumps[run] = task``) as one to
+    ``"[]="``."""
 
     scope: int  # enclosing function, -1 at module level
     class_index: int  # enclosing class body (class attributes), -1 elsewhere
