@@ -388,6 +388,10 @@ BLOCKING_METHODS: dict[str, frozenset[str]] = {
     PROCESS_QUEUE: frozenset({"get", "join"}),
 }  # fmt: skip
 
+#: blocking APIs that return a context manager and wait when the ``with`` enters it, not in
+#: the call: ``migrate`` cannot move such a call to a thread (it lists it for review)
+BLOCKS_ON_ENTER = frozenset({f"{PSYCOPG_POOL}.connection"})
+
 #: blocking APIs reported only in the body of an ``async def`` (ASY100), never passed on
 #: to the sync functions that call them (ASY101, ASY201): in a sync helper, waiting on an
 #: event is how sync-over-async plumbing waits for a loop running in another thread

@@ -659,6 +659,12 @@ class Planner:
                                 "it; move the code that uses it into one function and run that "
                                 "with `await asyncio.to_thread(...)`")  # fmt: skip
                     self.plan.on_loop.append((module.path, fn.label, site.api))
+                elif ctx == CTX_WITH and site.api in apis.BLOCKS_ON_ENTER:
+                    self.review(module, call[C_LINE], f"`{site.api}(...)` waits where the "
+                                "`with` enters, not in the call, so a thread cannot take it: "
+                                "use the async API or move the whole `with` block into a sync "
+                                "function run with `await asyncio.to_thread(...)`")  # fmt: skip
+                    self.plan.on_loop.append((module.path, fn.label, site.api))
                 else:
                     self._edit(module, site.row, OFFLOAD, site.api)
             elif site.kind == KIND_BRIDGE:
