@@ -166,7 +166,7 @@ def _task_wrappers(module: Module) -> Iterator[int]:
     reference to the task."""
     facts = module.facts
     returns: dict[int, list[tuple[str, str]]] = {}
-    tasks: dict[tuple[int, str], int] = {}  # (scope, local) -> times assigned a task
+    tasks: set[tuple[int, str]] = set()  # (scope, local) assigned a task
     other: set[tuple[int, str]] = set()  # (scope, name) assigned something else, or stored
     for a in facts.assigns:
         if a.scope < 0:
@@ -174,7 +174,7 @@ def _task_wrappers(module: Module) -> Iterator[int]:
         if a.target == RETURN_TARGET:
             returns.setdefault(a.scope, []).append((a.call, a.name))
         elif a.call in _TASK_FACTORIES and "." not in a.target:
-            tasks[(a.scope, a.target)] = tasks.get((a.scope, a.target), 0) + 1
+            tasks.add((a.scope, a.target))
         else:
             if "." not in a.target:
                 other.add((a.scope, a.target))
