@@ -568,3 +568,26 @@ def test_layer_stats_json_is_unchanged_by_the_extra_counts() -> None:
         "sync_functions": 3,
     }
     assert "sync_io_functions" not in make_result().summary.to_json()
+
+
+def test_guide_counts_work_by_the_layer_of_the_file(tmp_path: Path) -> None:
+    """A ``TagDAO`` class in a file of another layer is a repository finding, but the "By
+    layer" table lists file layers: the finding is counted in its file's row, and the
+    takeaway names a layer the table shows (superset's ``daos/tag.py`` before ``daos/``
+    was a repository folder)."""
+    app = tmp_path / "app"
+    (app / "misc").mkdir(parents=True)
+    (app / "__init__.py").write_text("")
+    (app / "misc" / "__init__.py").write_text("")
+    (app / "misc" / "tags.py").write_text(
+        "from sqlalchemy.orm import Session\n\n\nclass TagDAO:\n"
+        "    def __init__(self, session: Session) -> None:\n        self.session = session\n\n"
+        "    def find(self, pk):\n        return self.session.get(object, pk)\n\n"
+        "    async def count(self):\n        return 0\n"
+    )
+    result = scan([tmp_path], options=ScanOptions(use_cache=False))
+    assert {f.layer for f in result.findings} == {"repository"}
+    text = render("markdown", result)
+    other_row = next(line for line in text.splitlines() if line.startswith("| other |"))
+    assert other_row.rstrip(" |").endswith(str(len(result.findings)))
+    assert "work is in the other layer" in text

@@ -147,6 +147,7 @@ CONSTRUCTS: dict[str, str] = {
     "threading.Event": "threading.Event",
     "multiprocessing.Process": "multiprocessing.Process",
     EXECUTOR: EXECUTOR,  # ``ThreadPoolExecutor(...)``, once its name is made canonical
+    "flask_sqlalchemy.SQLAlchemy": "flask_sqlalchemy.SQLAlchemy",
     "pathlib.Path": "pathlib.Path",
     "pathlib.Path.home": "pathlib.Path",
     "pathlib.Path.cwd": "pathlib.Path",
@@ -250,6 +251,8 @@ METHOD_RETURNS: dict[tuple[str, str], str] = {
 #: (type, attribute) → type of the attribute's value
 ATTRIBUTE_TYPES: dict[tuple[str, str], str] = {
     ("pathlib.Path", "parent"): "pathlib.Path",
+    # Flask-SQLAlchemy: ``db = SQLAlchemy(); db.session.query(...)``
+    ("flask_sqlalchemy.SQLAlchemy", "session"): SYNC_SESSION,
 }
 #: (type, method) whose result is an instance of the model the manager or queryset is of
 DJANGO_INSTANCE_METHODS = frozenset({"get", "create", "first", "last", "earliest", "latest"})

@@ -149,7 +149,7 @@ class _Origin:
     external_bases: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _assigned_call(module: Module, scope: int, name: str) -> tuple[int, str] | None:
+def assigned_call(module: Module, scope: int, name: str) -> tuple[int, str] | None:
     """(scope, raw resolved callee) of the last ``name = f(...)`` visible from ``scope``."""
     facts = module.facts
     scopes = [*enclosing_functions(module, scope), -1] if scope >= 0 else [-1]
@@ -174,7 +174,7 @@ def variable_origin(
     if _depth > 8 or not dotted:
         return _Origin(key=dotted)
     if "." not in dotted:
-        found = _assigned_call(module, scope, dotted)
+        found = assigned_call(module, scope, dotted)
         prefix = module.name
         if found is None:
             imported = resolver.index(module).imported.get(dotted)

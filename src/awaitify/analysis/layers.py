@@ -15,7 +15,10 @@ _SEGMENTS: tuple[tuple[str, frozenset[str]], ...] = (
     ("migration", frozenset({"alembic", "migrations"})),
     ("api", frozenset({"api", "apis", "routers", "routes", "endpoints", "views"})),
     ("worker", frozenset({"workers", "worker", "tasks"})),
-    ("repository", frozenset({"repositories", "repository", "repo", "repos", "dao", "crud"})),
+    (
+        "repository",
+        frozenset({"repositories", "repository", "repo", "repos", "dao", "daos", "crud"}),
+    ),
     ("service", frozenset({"services"})),
     ("model", frozenset({"models"})),
     ("schema", frozenset({"schemas"})),

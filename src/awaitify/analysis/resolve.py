@@ -15,6 +15,7 @@ dispatch, ``getattr`` and callbacks stay unknown: nothing is guessed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 from awaitify.analysis import apis
@@ -403,6 +404,8 @@ class Resolver:
                 return Factory(apis.FACTORIES[canonical])
             if canonical in apis.CONSTRUCTS:
                 return apis.CONSTRUCTS[canonical]
+            if canonical in self._configured_classes:
+                return canonical  # ``mylib.Client()`` of ``blocking-apis = ["mylib.Client.fetch"]``
             owner, _, name = canonical.rpartition(".")
             owner = apis.canonical_type(owner)
             returned = apis.METHOD_RETURNS.get((owner, name))
@@ -418,6 +421,17 @@ class Resolver:
             # registry) gives that session: ``with self.Session() as sess``
             return produced
         return None
+
+    @cached_property
+    def _configured_classes(self) -> frozenset[str]:
+        """The classes whose methods the ``blocking-apis`` / ``async-apis`` settings name:
+        calling one makes an instance of it."""
+        config = self.project.config
+        return frozenset(
+            api.rpartition(".")[0]
+            for api in (*config.blocking_apis, *config.async_apis)
+            if api.rpartition(".")[0].rpartition(".")[2][:1].isupper()
+        )
 
     def returned_type(self, ref: FuncRef) -> TypeRef | None:
         """The type a project function without a return annotation returns, when every
@@ -500,6 +514,12 @@ class Resolver:
 
     def _member_type(self, t: TypeRef, rest: str) -> TypeRef | None:
         for attr in rest.split("."):
+            if isinstance(t, str):  # a library's object: ``db.session`` of Flask-SQLAlchemy
+                known = apis.ATTRIBUTE_TYPES.get((t, attr))
+                if known is None:
+                    return None
+                t = known
+                continue
             if not isinstance(t, ClassRef):
                 return None
             found = self.attribute_type(t, attr)

@@ -142,6 +142,11 @@ _GENERATOR_CONTEXT = frozenset({"contextlib.contextmanager", "contextmanager"})
 #: blocking calls whose result belongs to the thread that made it: moved alone to
 #: ``asyncio.to_thread``, their result would then be used on the loop's thread
 _THREAD_BOUND = ("sqlite3.connect", "sqlite3.Connection.", "sqlite3.Cursor.")
+_SESSION_PREFIX = apis.SYNC_SESSION + "."
+_FLASK_SQLALCHEMY = "flask_sqlalchemy.SQLAlchemy"
+_SCOPED_SESSIONS = frozenset(
+    {"sqlalchemy.orm.scoped_session", "sqlalchemy.orm.scoping.scoped_session"}
+)
 _CONTEXT_SETTERS = frozenset({"contextvars.ContextVar.set", "contextvars.ContextVar.reset"})
 _MAIN_THREAD_FUNCTIONS = frozenset({"signal.signal", "signal.set_wakeup_fd"})
 _MAIN_THREAD_METHODS = frozenset({"add_signal_handler", "remove_signal_handler"})
@@ -659,6 +664,14 @@ class Planner:
                                 "it; move the code that uses it into one function and run that "
                                 "with `await asyncio.to_thread(...)`")  # fmt: skip
                     self.plan.on_loop.append((module.path, fn.label, site.api))
+                elif site.api.startswith(_SESSION_PREFIX) and self._thread_scoped(module, call):
+                    self.review(module, call[C_LINE], f"`{site.api}` is not moved to a thread: "
+                                "the session is thread-scoped (`scoped_session`, "
+                                "Flask-SQLAlchemy's `db.session`), so a worker thread would get "
+                                "a session of its own; move the code that uses it into one "
+                                "function and run that with `await asyncio.to_thread(...)`, or "
+                                "use an `AsyncSession`")  # fmt: skip
+                    self.plan.on_loop.append((module.path, fn.label, site.api))
                 elif ctx == CTX_WITH and site.api in apis.BLOCKS_ON_ENTER:
                     self.review(module, call[C_LINE], f"`{site.api}(...)` waits where the "
                                 "`with` enters, not in the call, so a thread cannot take it: "
@@ -671,6 +684,25 @@ class Planner:
                 self._unbridge(fn, site)
             elif site.kind == KIND_ASYNC_API and was_sync and ctx == CTX_RETURN:
                 self._return_awaited(fn, site.row, site.api)  # ``return asyncio.sleep(x)``
+
+    def _thread_scoped(self, module: Module, call: CallRow) -> bool:
+        """Is the receiver of this session call a thread-scoped session: Flask-SQLAlchemy's
+        ``db.session``, or a variable assigned ``scoped_session(...)`` (in this module or
+        in the module it is imported from)?"""
+        receiver = call[C_CALLEE].rpartition(".")[0]
+        scope = call[C_SCOPE]
+        owner, _, attr = receiver.rpartition(".")
+        resolver = self.resolver
+        if attr == "session" and resolver.type_of(module, scope, owner) == _FLASK_SQLALCHEMY:
+            return True
+        where, name = module, receiver
+        if "." in receiver:  # ``app.db.db_session``: a variable of another project module
+            other = resolver.project.find_module(owner)
+            if other is None:
+                return False
+            where, name, scope = other, attr, -1
+        origin = b.assigned_call(where, scope, name)
+        return origin is not None and origin[1] in _SCOPED_SESSIONS
 
     def _return_awaited(self, fn: FuncRef, row: int, label: str) -> None:
         """A sync function that returned a coroutine (``return self._afetch(...)``, the

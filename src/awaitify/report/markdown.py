@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import quote
 
 from awaitify import __version__
@@ -214,7 +214,7 @@ def _executive_summary(result: Result) -> list[str]:
             "",
         ]
     if s.by_layer:
-        work = Counter(f.layer for f in result.findings if f.category is not Category.ACCEPTABLE)
+        work = _work_by_file_layer(result, lambda f: f.category is not Category.ACCEPTABLE)
         rows_layer = [
             (
                 name,
@@ -249,6 +249,14 @@ def _executive_summary(result: Result) -> list[str]:
     return out
 
 
+def _work_by_file_layer(result: Result, counted: Callable[[Finding], bool]) -> Counter[str]:
+    """Findings by the layer of their file, as the "By layer" table lists layers (a
+    finding's own ``layer`` is its class's: a ``TagDAO`` in an ``other`` file is
+    ``repository``)."""
+    layer_of = {row.path: row.layer for row in result.files}
+    return Counter(layer_of.get(f.path, f.layer) for f in result.findings if counted(f))
+
+
 def _takeaways(result: Result) -> list[str]:
     """A few sentences a reader can act on, each derived from the numbers above."""
     s = result.summary
@@ -269,13 +277,14 @@ def _takeaways(result: Result) -> list[str]:
             if n > 1:
                 line += f"; the most common is {code} ({n:,})"
         lines.append(line + ".")
-    layer_work = Counter(
-        f.layer for f in result.findings if f.category is Category.STANDARDIZE
+    layer_work = _work_by_file_layer(
+        result, lambda f: f.category is Category.STANDARDIZE
     ).most_common()
     if layer_work:
         layer, n = min(layer_work, key=lambda kv: (-kv[1], layer_rank(kv[0])))
         lines.append(
-            f"- The largest block of standardization work is the {layer} layer ({n:,} findings)."
+            f"- The largest block of standardization work is in the {layer} layer"
+            f" ({plural(n, 'finding')})."
         )
     if not result.findings:
         lines.append("- No finding: the codebase follows the async standard.")
