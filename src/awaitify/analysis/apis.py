@@ -260,6 +260,11 @@ DJANGO_INSTANCE_METHODS = frozenset({"get", "create", "first", "last", "earliest
 # -- blocking ---------------------------------------------------------------------------
 _HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 
+#: ``shutil``'s functions that copy, move, delete or archive whole files and trees
+_SHUTIL_FILE_WORK = (
+    "copy", "copy2", "copyfile", "copytree", "move", "rmtree", "make_archive", "unpack_archive",
+)  # fmt: skip
+
 BLOCKING_FUNCTIONS: frozenset[str] = frozenset(
     {
         "time.sleep",
@@ -281,7 +286,7 @@ BLOCKING_FUNCTIONS: frozenset[str] = frozenset(
         "open",
         "io.open",
         # file-system work that reads and writes whole files or trees, like ``open()``
-        *(f"shutil.{f}" for f in ("copy", "copy2", "copyfile", "copytree", "move", "rmtree")),
+        *(f"shutil.{f}" for f in _SHUTIL_FILE_WORK),
         "sqlite3.connect",
         "psycopg2.connect",
         "psycopg.connect",

@@ -30,6 +30,7 @@ from awaitify.analysis.facts import (
     CALL_NO_WAIT,
     CALL_UNREACHABLE,
     CTX_ATTR,
+    CTX_AWAIT,
     CTX_EXPR,
     FN_GENERATOR,
     CallRow,
@@ -330,7 +331,9 @@ class CallGraph:
             if kind == KIND_OTHER:
                 return None
             api = apis.canonical_type(target)
-            if kind == KIND_BLOCKING and _does_not_wait(api, call, module.facts.calls):
+            if kind == KIND_BLOCKING and (
+                _does_not_wait(api, call, module.facts.calls) or _awaited_method(api, call)
+            ):
                 return None
             return (row, kind, target, api)
         return None
@@ -791,6 +794,13 @@ def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
         # ``while not q.empty(): items.append(q.get())``: an item is there, no wait
         return _also_called(call, calls, ("empty", "qsize"))
     return False
+
+
+def _awaited_method(api: str, call: CallRow) -> bool:
+    """A blocking method's call that is awaited: the receiver's type was inferred wrong (an
+    aioboto3 client annotated with the boto3 stubs, as skyvern's is), since awaiting what a
+    sync client returns would raise."""
+    return call[C_CTX] == CTX_AWAIT and api.rpartition(".")[0] in apis.BLOCKING_METHODS
 
 
 def _also_called(call: CallRow, calls: Sequence[CallRow], methods: tuple[str, ...]) -> bool:

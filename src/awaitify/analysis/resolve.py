@@ -481,7 +481,10 @@ class Resolver:
             if cls is None:
                 return None
             return self._member_type(cls, rest) if rest else cls
-        if self._is_local(module, scope, head) or head in self.index(module).top_classes:
+        idx = self.index(module)
+        if (self._is_local(module, scope, head) or head in idx.top_classes) and not (
+            rest and head in idx.import_heads and self._names_a_module(expr)
+        ):
             t = self._name_type(module, scope, head)
             return self._member_type(t, rest) if t is not None and rest else t
         # an absolute name (imports are already applied): a variable of another module
@@ -649,6 +652,12 @@ class Resolver:
                 return ClassRef(module, idx.top_classes[head])
             return head  # a builtin (``open``, ``input``) or a name awaitify cannot see
         receiver, _, method_name = dotted.rpartition(".")
+        if head in idx.import_heads and self._names_a_module(dotted):
+            # ``app.db.SessionLocal`` from ``from app.db import SessionLocal`` in a module
+            # with its own ``app = FastAPI()``: the imported name, not the local's attribute
+            target = self.lookup(dotted)
+            if isinstance(target, (FuncRef, ClassRef)):
+                return target
         if head in idx.top_classes:
             if "." in rest:  # ``Book.objects.get``: a method of a typed class attribute
                 return self._method_on(self.type_of(module, scope, receiver), method_name)
@@ -664,6 +673,14 @@ class Resolver:
             # ``mod.client.get`` where ``client`` is a typed module variable of ``mod``
             return self._method_on(self.type_of(module, scope, receiver), method_name)
         return target
+
+    def _names_a_module(self, dotted: str) -> bool:
+        """Does ``dotted`` start with the path of a project module (``app.db`` of
+        ``app.db.SessionLocal``)? Names in the facts have their imports applied, so such a
+        name came from an import even where a local variable has its first segment."""
+        parts = dotted.split(".")
+        find = self.project.find_module
+        return any(find(".".join(parts[:cut])) is not None for cut in range(len(parts) - 1, 0, -1))
 
     def _is_local(self, module: Module, scope: int, name: str) -> bool:
         """Is ``name`` a parameter or assigned variable visible from ``scope``?"""

@@ -168,6 +168,7 @@ def _task_wrappers(module: Module) -> Iterator[int]:
     returns: dict[int, list[tuple[str, str]]] = {}
     tasks: set[tuple[int, str]] = set()  # (scope, local) assigned a task
     other: set[tuple[int, str]] = set()  # (scope, name) assigned something else, or stored
+    module_names = {a.target for a in facts.assigns if a.scope < 0 and a.class_index < 0}
     for a in facts.assigns:
         if a.scope < 0:
             continue
@@ -186,6 +187,9 @@ def _task_wrappers(module: Module) -> Iterator[int]:
         for arg in call[C_ARGS]:
             if arg:
                 other.add((call[C_SCOPE], arg))  # ``background.add(task)``: kept
+    for scope, name in tasks:
+        if name in module_names:  # ``global _sweep_task``: a module variable keeps it
+            other.add((scope, name))
     for scope, values in returns.items():
         if facts.functions[scope].is_async:
             continue  # its callers get a coroutine, which ASY102 is about
