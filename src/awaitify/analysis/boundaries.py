@@ -463,6 +463,26 @@ def _cli_origin(origin: _Origin) -> bool:
     return False
 
 
+def _wraps_cli_commands(module: Module, fn: Function, resolver: Resolver) -> bool:
+    """Is ``fn`` the ``@functools.wraps`` wrapper of a decorator that is only ever applied
+    to CLI commands (fief's ``asyncio_command``: ``@app.command()`` over
+    ``@asyncio_command`` over an ``async def``)? The CLI then runs the wrapper."""
+    if not (_WRAPS & set(fn.decorators) and _wraps_a_parameter(module, fn)):
+        return False
+    decorator = FuncRef(module, fn.parent)
+    name = decorator.fn.name
+    uses = 0
+    for other in resolver.project.modules:
+        for f in other.facts.functions:
+            for d in f.decorators:
+                if d.rpartition(".")[2] != name or resolver.resolve_name(other, -1, d) != decorator:
+                    continue
+                if _cli_decorator(other, f, resolver) is None:
+                    return False
+                uses += 1
+    return uses > 0
+
+
 def _is_cli_group_function(fn: Function) -> bool:
     for deco in fn.decorators:
         root, _, last = deco.partition(".")
@@ -533,6 +553,9 @@ def is_entrypoint(
     cli = _cli_decorator(module, fn, resolver)
     if cli:
         return f"CLI command {cli}"
+    if fn.parent >= 0 and resolver is not None and _wraps_cli_commands(module, fn, resolver):
+        outer = module.facts.functions[fn.parent].name
+        return f"the wrapper `@{outer}` puts around CLI commands"
     if fn_index in info.argparse_scopes:
         return "argparse command-line entry point"
     if top_level and fn.name.startswith("pytest_"):
