@@ -785,3 +785,21 @@ def test_calls_in_a_try_that_catches_runtime_error_are_flagged() -> None:
     )
     flagged = {call[C_CALLEE] for call in f.calls if call[C_FLAGS] & CALL_IN_TRY_RUNTIME_ERROR}
     assert flagged == {"guarded"}  # not a nested def, a handler or a broader except
+
+
+def test_an_asyncio_runner_run_is_a_bridge() -> None:
+    f = facts(
+        """
+        import asyncio
+
+        def job():
+            with asyncio.Runner() as runner:
+                return runner.run(main())
+
+        def other(runner):
+            runner.run()  # a parameter named runner: nothing says it is an asyncio.Runner
+        """
+    )
+    rows = [f.calls[i][C_CALLEE] for i, kind in f.bridges if kind == "asyncio.Runner.run"]
+    assert rows == ["runner.run"]
+    assert len(f.bridges) == 1

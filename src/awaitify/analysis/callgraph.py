@@ -33,6 +33,7 @@ from awaitify.analysis.facts import (
     CTX_AWAIT,
     CTX_EXPR,
     FN_GENERATOR,
+    RUNNER_RUN,
     CallRow,
 )
 from awaitify.analysis.project import Module, ProjectView
@@ -352,12 +353,14 @@ class CallGraph:
         index = self._fresh_index
         functions = module.facts.functions
         bridges = apis.BRIDGES
+        # bridges known by their receiver's type, not their name (``runner.run``)
+        typed_bridges = {row for row, kind in module.facts.bridges if kind == RUNNER_RUN}
         for row, call in enumerate(module.facts.calls):
             callee = call[C_CALLEE]
             if not callee or call[C_FLAGS] & CALL_UNREACHABLE:
                 continue
             name = callee.rpartition(".")[2]
-            if name.endswith("run_until_complete") or callee in bridges:
+            if name.endswith("run_until_complete") or callee in bridges or row in typed_bridges:
                 if callee in apis.WRAPPING_BRIDGES and call[C_CTX] != CTX_ATTR:
                     continue  # ``async_to_sync(f)`` only builds a wrapper; calling it bridges
                 if callee not in bridges and self._project_function(module, call):

@@ -47,6 +47,7 @@ from awaitify.analysis.facts import (
     FN_STATICMETHOD,
     FN_STUB,
     RETURN_TARGET,
+    RUNNER_RUN,
     Assign,
     CallRow,
     Class,
@@ -63,6 +64,8 @@ BRIDGE_CALLEES = {
     "anyio.run": "anyio.run",
     "trio.run": "trio.run",
 }
+#: ``with asyncio.Runner() as runner: runner.run(main())``: a bridge too (Python 3.11+)
+_RUNNER = "asyncio.Runner"
 #: a callee is a bridge only if it ends with one of these (a single C-level test per call)
 _BRIDGE_ENDINGS = (*BRIDGE_CALLEES, "run_until_complete")
 _NO_WAIT_KEYWORDS = frozenset({"blocking", "block", "wait"})
@@ -165,6 +168,21 @@ def annotation_name(node: ast.expr) -> str:
         left = annotation_name(node.left)  # type: ignore[attr-defined]
         return left if _is_none(node.right) or not annotation_name(node.right) else ""  # type: ignore[attr-defined]
     return ""
+
+
+def _runner_runs(
+    calls: list[CallRow], withs: tuple[With, ...], assigns: tuple[Assign, ...]
+) -> list[tuple[int, str]]:
+    """Bridge rows of ``runner.run(...)`` on an ``asyncio.Runner`` entered with ``with`` or
+    assigned in the same function."""
+    runners = {(w.scope, w.target) for w in withs if w.expr == _RUNNER and w.target}
+    runners.update((a.scope, a.target) for a in assigns if a.call == _RUNNER)
+    found = []
+    for index, row in enumerate(calls):
+        receiver, _, method = row[1].rpartition(".")
+        if method == "run" and (row[0], receiver) in runners:
+            found.append((index, RUNNER_RUN))
+    return found
 
 
 def _off(value: object) -> bool:
@@ -1164,6 +1182,8 @@ def extract_module(
             for s, a, ln, c, el, ec, ci, expr, tgt, be in ex.withs
         ]
     )
+    if any(w.expr == _RUNNER for w in withs) or any(a.call == _RUNNER for a in assigns):
+        bridges = sorted([*bridges, *_runner_runs(calls, withs, assigns)])
     return (
         tuple(rows),
         classes,

@@ -22,7 +22,7 @@ from typing import Final, NamedTuple, TypeAlias
 from awaitify.analysis.tables import EMPTY_TABLES, Tables
 
 #: Bumped whenever the layout below changes; part of every cache key.
-FACTS_VERSION = 15
+FACTS_VERSION = 16
 
 #: keyword arguments that take a callable (``Thread(target=run)``, ``on_done=cb``): a
 #: function named as such a keyword's value is recorded as an assignment row whose target
@@ -150,6 +150,10 @@ class Import(NamedTuple):
     scope: int  # enclosing function, -1 at module level
     is_from: bool
 
+
+#: the bridge kind of ``runner.run(coro)`` on an ``asyncio.Runner`` (facts ``bridges``):
+#: known by its receiver, not by its name
+RUNNER_RUN = "asyncio.Runner.run"
 
 #: the target of the assignment row a ``return <value>`` statement records
 RETURN_TARGET = "return"

@@ -70,6 +70,7 @@ from awaitify.analysis.facts import (
     FN_GENERATOR,
     FN_PROPERTY,
     RETURN_TARGET,
+    RUNNER_RUN,
     CallRow,
     With,
 )
@@ -810,6 +811,9 @@ class Planner:
         if kind == "run_until_complete":
             self.review(module, call[C_LINE], "`run_until_complete(...)` becomes `await ...`: the "
                                               "event loop it ran on may now be unused")  # fmt: skip
+        elif kind == RUNNER_RUN:
+            self.review(module, call[C_LINE], "`runner.run(...)` becomes `await ...`: the "
+                                              "`asyncio.Runner` around it may now be unused")  # fmt: skip
 
     # -- sessions -------------------------------------------------------------------------------
     def _twin(self, module: Module, callee: str) -> tuple[str, str] | None:
