@@ -150,6 +150,7 @@ CONSTRUCTS: dict[str, str] = {
     "flask_sqlalchemy.SQLAlchemy": "flask_sqlalchemy.SQLAlchemy",
     "pathlib.Path": "pathlib.Path",
     "pathlib.Path.home": "pathlib.Path",
+    "importlib.resources.files": "pathlib.Path",  # a ``Traversable``: a path, for a package
     "pathlib.Path.cwd": "pathlib.Path",
     "subprocess.Popen": "subprocess.Popen",
     "http.client.HTTPConnection": "http.client.HTTPConnection",
@@ -287,6 +288,10 @@ BLOCKING_FUNCTIONS: frozenset[str] = frozenset(
         "io.open",
         # file-system work that reads and writes whole files or trees, like ``open()``
         *(f"shutil.{f}" for f in _SHUTIL_FILE_WORK),
+        *(
+            f"importlib.resources.{f}"
+            for f in ("read_text", "read_binary", "open_text", "open_binary")
+        ),
         "sqlite3.connect",
         "psycopg2.connect",
         "psycopg.connect",

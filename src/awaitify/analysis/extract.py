@@ -48,6 +48,7 @@ from awaitify.analysis.facts import (
     FN_STUB,
     RETURN_TARGET,
     RUNNER_RUN,
+    YIELD_TARGET,
     Assign,
     CallRow,
     Class,
@@ -168,6 +169,27 @@ def annotation_name(node: ast.expr) -> str:
         left = annotation_name(node.left)  # type: ignore[attr-defined]
         return left if _is_none(node.right) or not annotation_name(node.right) else ""  # type: ignore[attr-defined]
     return ""
+
+
+#: the decorators that make a generator function a context manager
+_CONTEXT_MANAGER_DECORATORS = frozenset({"contextmanager", "asynccontextmanager"})
+_GENERATOR_TYPES = frozenset({"Iterator", "Generator", "AsyncIterator", "AsyncGenerator"})
+
+
+def _yielded_annotation(node: ast.expr) -> str:
+    """The class a ``@contextmanager`` function's annotation says it yields:
+    ``Iterator[Session]``, ``Generator[Session, None, None]``; "" otherwise."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            node = ast.parse(node.value, mode="eval").body
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return ""
+    if not isinstance(node, ast.Subscript):
+        return ""
+    if dotted(node.value).rpartition(".")[2] not in _GENERATOR_TYPES:
+        return ""
+    inner = node.slice
+    return annotation_name(inner.elts[0] if isinstance(inner, ast.Tuple) else inner)
 
 
 def _runner_runs(
@@ -535,6 +557,10 @@ class Extractor:
             returns = annotation.id
         else:
             returns = annotation_name(annotation)
+            if not returns and any(
+                d.rpartition(".")[2] in _CONTEXT_MANAGER_DECORATORS for d in decorators
+            ):
+                returns = _yielded_annotation(annotation)
         functions.append(
             [
                 ".".join(qual),
@@ -1017,9 +1043,14 @@ class Extractor:
             handler(spec, CTX_OPERAND, -1)
 
     def _yield(self, node: ast.Yield | ast.YieldFrom, ctx: int, parent: int) -> None:
+        value = node.value
         if self.scope >= 0 and not self.flags & CALL_IN_LAMBDA:
             self.functions[self.scope][11] |= FN_GENERATOR
-        self.visit(node.value, CTX_YIELD, -1)  # type: ignore[arg-type]
+            if value is not None and type(node) is ast.Yield and not _is_none(value):
+                # what a ``@contextmanager`` function hands to its ``with``, as for returns
+                call, plain = _origin(value)
+                self.assigns.append((self.scope, -1, YIELD_TARGET, call, plain, "", node.lineno))
+        self.visit(value, CTX_YIELD, -1)  # type: ignore[arg-type]
 
     def _slice(self, node: ast.Slice, ctx: int, parent: int) -> None:
         self.visit(node.lower, CTX_OTHER, -1)  # type: ignore[arg-type]

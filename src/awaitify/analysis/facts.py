@@ -22,7 +22,7 @@ from typing import Final, NamedTuple, TypeAlias
 from awaitify.analysis.tables import EMPTY_TABLES, Tables
 
 #: Bumped whenever the layout below changes; part of every cache key.
-FACTS_VERSION = 16
+FACTS_VERSION = 17
 
 #: keyword arguments that take a callable (``Thread(target=run)``, ``on_done=cb``): a
 #: function named as such a keyword's value is recorded as an assignment row whose target
@@ -157,6 +157,8 @@ RUNNER_RUN = "asyncio.Runner.run"
 
 #: the target of the assignment row a ``return <value>`` statement records
 RETURN_TARGET = "return"
+#: ... and a ``yield <value>`` (what a ``@contextmanager`` function hands to its ``with``)
+YIELD_TARGET = "yield"
 
 
 class Assign(NamedTuple):

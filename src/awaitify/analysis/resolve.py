@@ -27,10 +27,14 @@ from awaitify.analysis.facts import (
     FN_OVERLOAD,
     FN_PROPERTY,
     RETURN_TARGET,
+    YIELD_TARGET,
     Assign,
     Function,
 )
 from awaitify.analysis.project import Module, ProjectView
+
+#: a generator function decorated so: calling it gives what it yields, once entered
+_CONTEXT_MANAGERS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
 
 
 class FuncRef(NamedTuple):
@@ -445,8 +449,11 @@ class Resolver:
             return cache[ref]
         cache[ref] = None  # cycle guard: ``def a(): return b()``, ``def b(): return a()``
         fn = ref.fn
+        rows = RETURN_TARGET
         if fn.flags & FN_GENERATOR:
-            return None
+            if not _CONTEXT_MANAGERS & set(fn.decorators):
+                return None
+            rows = YIELD_TARGET  # ``with session_scope() as s``: what it yields
         module, index = ref.module, ref.index
         facts = module.facts
         if any(f.flags & FN_OVERLOAD and f.qualname == fn.qualname for f in facts.functions):
@@ -454,7 +461,7 @@ class Resolver:
         found: TypeRef | None = None
         for i in self.index(module).assigns_by_scope.get(index, ()):
             a = facts.assigns[i]
-            if a.target != RETURN_TARGET:
+            if a.target != rows:
                 continue
             if a.call:
                 t = self.call_result_type(module, index, a.call)
