@@ -4,7 +4,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from awaitify.analysis.boundaries import Route, route_of, variable_origin
-from awaitify.analysis.facts import C_ARGS, C_CALLEE, C_SCOPE, Function
+from awaitify.analysis.facts import (
+    C_ARGS,
+    C_CALLEE,
+    C_CTX,
+    C_PARENT,
+    C_SCOPE,
+    CTX_ARG,
+    RETURN_TARGET,
+    Function,
+)
 from awaitify.analysis.project import Module, ProjectView
 from awaitify.analysis.resolve import FuncRef, Resolver
 from awaitify.model import Category
@@ -127,16 +136,19 @@ class SyncEndpoint(Rule):
                     handlers.append(_Handler(module, i, route, is_async))
             if "include_router" not in facts.tables.call_names:
                 continue
-            for call in facts.calls:
+            for row, call in enumerate(facts.calls):
                 callee = call[C_CALLEE]
                 if not callee.endswith(".include_router") or not call[C_ARGS]:
                     continue
                 included = call[C_ARGS][0]
-                if not included:
-                    continue
                 scope = call[C_SCOPE]
+                if included:
+                    child = variable_origin(resolver, module, scope, included).key
+                else:  # ``app.include_router(get_items_router(deps))``: a factory's router
+                    child = _factory_router(module, row, resolver)
+                    if not child:
+                        continue
                 owner = variable_origin(resolver, module, scope, callee.rpartition(".")[0]).key
-                child = variable_origin(resolver, module, scope, included).key
                 groups.union(owner, child)
                 owners.add(owner)
                 children.add(child)
@@ -206,3 +218,28 @@ def _nested_in(functions: tuple[Function, ...], scope: int, ancestor: int) -> bo
             return True
         scope = functions[scope].parent
     return False
+
+
+def _factory_router(module: Module, row: int, resolver: Resolver) -> str:
+    """The key of the router a project factory returns, for ``include_router(factory(...))``
+    (feast's ``get_entity_router(handler)``: ``router = APIRouter()``, handlers decorated
+    with ``@router.get(...)`` inside it, ``return router``); "" when it is not that."""
+    facts = module.facts
+    inner = next(
+        (c for c in facts.calls if c[C_PARENT] == row and c[C_CTX] == CTX_ARG and c[C_CALLEE]),
+        None,
+    )
+    if inner is None:
+        return ""
+    factory = resolver.resolve_name(module, inner[C_SCOPE], inner[C_CALLEE])
+    if not isinstance(factory, FuncRef):
+        return ""
+    home = factory.module
+    names = {
+        a.name
+        for a in home.facts.assigns
+        if a.scope == factory.index and a.target == RETURN_TARGET and a.name
+    }
+    if len(names) != 1:
+        return ""
+    return variable_origin(resolver, home, factory.index, names.pop()).key
