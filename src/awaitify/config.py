@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -128,18 +128,25 @@ def _read_text(path: Path) -> str:
         raise ConfigError(f"{path}: cannot read: {exc}") from exc
 
 
-def find_pyproject(start: Path) -> Path | None:
-    """The nearest pyproject.toml with a ``[tool.awaitify]`` table, at or above ``start``."""
+def _pyprojects(start: Path) -> Iterator[Path]:
+    """The ``pyproject.toml`` files at or above ``start``, nearest first, not above the
+    repository's root."""
     for directory in (start, *start.parents):
         candidate = directory / "pyproject.toml"
         if candidate.is_file():
-            text = _read_text(candidate)
-            if "awaitify" in text:  # no need to parse a file that cannot have the table
-                data = _parse_toml(text, candidate)
-                if isinstance(data.get("tool"), dict) and "awaitify" in data["tool"]:
-                    return candidate
+            yield candidate
         if (directory / ".git").exists():
             break
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml with a ``[tool.awaitify]`` table, at or above ``start``."""
+    for candidate in _pyprojects(start):
+        text = _read_text(candidate)
+        if "awaitify" in text:  # no need to parse a file that cannot have the table
+            data = _parse_toml(text, candidate)
+            if isinstance(data.get("tool"), dict) and "awaitify" in data["tool"]:
+                return candidate
     return None
 
 
@@ -185,22 +192,19 @@ def _nearest_console_scripts(start: Path) -> tuple[str, ...]:
     """The console scripts of the nearest ``pyproject.toml`` at or above ``start`` (inside
     the repository), when it has no ``[tool.awaitify]``: a file that is not ours and does
     not parse is no error of ours either."""
-    for directory in (start, *start.parents):
-        candidate = directory / "pyproject.toml"
-        if candidate.is_file():
-            try:
-                text = candidate.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                return ()
-            if "scripts" not in text:  # no need to parse a file that cannot name one
-                return ()
-            try:
-                return console_scripts(_parse_toml(text, candidate))
-            except ConfigError:
-                return ()
-        if (directory / ".git").exists():
-            break
-    return ()
+    candidate = next(_pyprojects(start), None)
+    if candidate is None:
+        return ()
+    try:
+        text = candidate.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ()
+    if "scripts" not in text:  # no need to parse a file that cannot name one
+        return ()
+    try:
+        return console_scripts(_parse_toml(text, candidate))
+    except ConfigError:
+        return ()
 
 
 def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:

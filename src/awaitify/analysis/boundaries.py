@@ -467,7 +467,7 @@ def _wraps_cli_commands(module: Module, fn: Function, resolver: Resolver) -> boo
     """Is ``fn`` the ``@functools.wraps`` wrapper of a decorator that is only ever applied
     to CLI commands (fief's ``asyncio_command``: ``@app.command()`` over
     ``@asyncio_command`` over an ``async def``)? The CLI then runs the wrapper."""
-    if not (_WRAPS & set(fn.decorators) and _wraps_a_parameter(module, fn)):
+    if not _is_decorator_wrapper(module, fn):
         return False
     decorator = FuncRef(module, fn.parent)
     name = decorator.fn.name
@@ -530,8 +530,10 @@ def is_entrypoint(
     module: Module, fn_index: int, config: Config, resolver: Resolver | None = None
 ) -> str | None:
     """An entry point: a function named in ``boundaries.entry-points`` (default ``main``), a
-    command of the project's ``pyproject.toml`` (``[project.scripts]``), defined or called under ``if __name__ == "__main__":``, a click/typer command, a function
-    that builds an ``argparse`` parser, or a Django management command's ``handle``."""
+    command of the project's ``pyproject.toml`` (``[project.scripts]``), a function defined
+    or called under ``if __name__ == "__main__":``, a click/typer command (or the wrapper a
+    decorator puts around only such commands), a function that builds an ``argparse``
+    parser, or a Django management command's ``handle``."""
     fn = module.facts.functions[fn_index]
     top_level = fn.parent < 0 and fn.class_index < 0
     names = config.boundaries.entry_points
@@ -689,7 +691,7 @@ def is_handed_over(module: Module, fn_index: int, resolver: Resolver) -> str | N
         return None  # it runs where its base class calls the method: ``self._insert(...)``
     if passed_as_function(resolver, ref):
         return "a function handed to a thread, process or callback, never called directly"
-    if fn.parent >= 0 and _WRAPS & set(fn.decorators) and _wraps_a_parameter(module, fn):
+    if _is_decorator_wrapper(module, fn):
         return None  # a decorator's wrapper: returned, it runs wherever the decorated one did
     private = fn.name.startswith("_") and not fn.name.endswith("__")
     if fn.parent >= 0 or private:  # the hand-over may be invisible (``**kwargs``, a dict)
@@ -715,6 +717,12 @@ def framework_sync_hook(fn: Function) -> str | None:
     if fn.class_index >= 0 and fn.name in _PYDANTIC_HOOK_METHODS:
         return f"it is pydantic's `{fn.name}` hook, which pydantic calls synchronously"
     return None
+
+
+def _is_decorator_wrapper(module: Module, fn: Function) -> bool:
+    """A nested ``@functools.wraps`` function wrapping a parameter of the function it is
+    nested in: the wrapper a decorator returns."""
+    return fn.parent >= 0 and bool(_WRAPS & set(fn.decorators)) and _wraps_a_parameter(module, fn)
 
 
 def _wraps_a_parameter(module: Module, fn: Function) -> bool:

@@ -777,10 +777,11 @@ _TOLD_NOT_TO_WAIT = (
 
 def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
     """A call of a blocking API that, by its arguments or its receiver, returns at once:
-    ``lock.acquire(blocking=False)``, ``q.get(block=False)``, ``getaddrinfo(..., AI_NUMERICHOST)``, ``waitpid(pid, WNOHANG)``, ``open(os.devnull)``,
-    a socket method in a function that calls ``setblocking`` on that socket
-    (``setblocking(True)``, which restores the default, is next to never written), or a
-    queue's ``get`` in a function that asks the queue whether it is ``empty()``."""
+    ``lock.acquire(blocking=False)``, ``q.get(block=False)``, ``getaddrinfo(...,
+    AI_NUMERICHOST)``, ``waitpid(pid, WNOHANG)``, ``open(os.devnull)``, a socket method in
+    a function that calls ``setblocking`` on that socket (``setblocking(True)``, which
+    restores the default, is next to never written), or a queue's ``get`` in a function
+    that asks the queue whether it is ``empty()``."""
     if call[C_FLAGS] & CALL_NO_WAIT and api.endswith(_TOLD_NOT_TO_WAIT):
         # ``lock.acquire(blocking=False)``, ``q.get(False)``, ``shutdown(wait=False)``,
         # ``thread.join(timeout=0)``, ``event.wait(0)``, ``future.result(0)``

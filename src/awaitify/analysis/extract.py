@@ -48,6 +48,7 @@ from awaitify.analysis.facts import (
     FN_STUB,
     RETURN_TARGET,
     RUNNER_RUN,
+    STORED_TARGET,
     YIELD_TARGET,
     Assign,
     CallRow,
@@ -199,6 +200,8 @@ def _runner_runs(
     assigned in the same function."""
     runners = {(w.scope, w.target) for w in withs if w.expr == _RUNNER and w.target}
     runners.update((a.scope, a.target) for a in assigns if a.call == _RUNNER)
+    if not runners:
+        return []
     found = []
     for index, row in enumerate(calls):
         receiver, _, method = row[1].rpartition(".")
@@ -647,15 +650,9 @@ class Extractor:
                 if type(value) in _RECORDED_VALUES:  # else (``x = 1``) nothing to record
                     self._record_assign(t, value, "")
             else:
-                if tp is ast.Subscript and (
-                    type(value) is ast.Name or type(value) is ast.Attribute
-                ):
+                if tp is ast.Subscript:
                     # ``handlers[key] = self.on_event``, ``pumps[run] = task``: stored
-                    name = dotted(value)
-                    if name and "()" not in name:
-                        self.assigns.append(
-                            (self.scope, self.klass, "[]=", "", name, "", node.lineno)
-                        )
+                    self._record_hand_over(STORED_TARGET, value, node.lineno)
                 handler = expr[tp]
                 if handler is not None:
                     handler(t, CTX_OTHER, -1)
@@ -882,11 +879,7 @@ class Extractor:
                 flags |= CALL_NO_WAIT  # ``getaddrinfo(host, 0, flags=socket.AI_NUMERICHOST)``
             if (tp is ast.Name or tp is ast.Attribute) and arg and callback_keyword(arg):
                 # ``Thread(target=run)``: ``run`` is handed over (see ``CALLBACK_KEYWORDS``)
-                name = dotted(value)
-                if name and "()" not in name:
-                    self.assigns.append(
-                        (self.scope, self.klass, arg + "=", "", name, "", value.lineno)
-                    )
+                self._record_hand_over(arg + "=", value, value.lineno)
             handler = expr[tp]
             if handler is not None:
                 handler(value, CTX_ARG, index)
@@ -897,14 +890,18 @@ class Extractor:
 
     def _handed_in_display(self, node: ast.List | ast.Tuple) -> None:
         """``Browser([stat.on_change, imports.on_change])``: functions named in a list or
-        tuple given to a call are handed over, like ``Thread(target=f)``: an assignment row
-        whose target is ``[]=``, as for a value stored in an item (``d[k] = f``)."""
+        tuple given to a call are handed over, like ``Thread(target=f)``, and recorded as
+        stored in an item (``d[k] = f``)."""
         for e in node.elts:
-            tp = type(e)
-            if tp is ast.Name or tp is ast.Attribute:
-                name = dotted(e)
-                if name and "()" not in name:
-                    self.assigns.append((self.scope, self.klass, "[]=", "", name, "", e.lineno))
+            self._record_hand_over(STORED_TARGET, e, e.lineno)
+
+    def _record_hand_over(self, target: str, value: ast.expr, line: int) -> None:
+        """An assignment row for a name given away as a value (``target=``, an item, a list
+        element): ``value``'s dotted name, when it is a plain name or attribute chain."""
+        if type(value) is ast.Name or type(value) is ast.Attribute:
+            name = dotted(value)
+            if name and "()" not in name:
+                self.assigns.append((self.scope, self.klass, target, "", name, "", line))
 
     def _await(self, node: ast.Await, ctx: int, parent: int) -> None:
         self._mark_await()
@@ -1213,8 +1210,9 @@ def extract_module(
             for s, a, ln, c, el, ec, ci, expr, tgt, be in ex.withs
         ]
     )
-    if any(w.expr == _RUNNER for w in withs) or any(a.call == _RUNNER for a in assigns):
-        bridges = sorted([*bridges, *_runner_runs(calls, withs, assigns)])
+    runs = _runner_runs(calls, withs, assigns)
+    if runs:
+        bridges = sorted([*bridges, *runs])
     return (
         tuple(rows),
         classes,

@@ -159,6 +159,8 @@ RUNNER_RUN = "asyncio.Runner.run"
 RETURN_TARGET = "return"
 #: ... and a ``yield <value>`` (what a ``@contextmanager`` function hands to its ``with``)
 YIELD_TARGET = "yield"
+#: ... and a name given to a call in a list or tuple, or stored in an item (``d[k] = f``)
+STORED_TARGET = "[]="
 
 
 class Assign(NamedTuple):

@@ -28,15 +28,18 @@ class BlockingCallInAsync(Rule):
     """## What it does
     Reports a call to a known blocking API made directly in the body of an `async def`:
     `time.sleep`, `requests`, `urllib.request`, sync `httpx`, `subprocess`, `os.system`,
-    `input()`, `open()`, `pathlib.Path` reads and writes, `shutil` copies, moves and `rmtree`, DB-API and sync SQLAlchemy
-    session calls, a `threading.Lock` held across an `await`, psycopg connections and pools,
-    pyodbc, Django ORM queries (`Book.objects.get(...)`,
-    `qs.count()`, `book.save()`, on a model of the project), sync redis commands, boto3
-    client calls (`s3.put_object`), the sync Elasticsearch client, blocking sockets,
-    `threading.Lock.acquire`, a thread or process queue's `get()`, `Thread.join()`,
-    `Event.wait()`, an executor's `shutdown()` and its futures' `result()`, and the APIs named in the `blocking-apis` setting. Calls inside a nested sync function or a
-    lambda, and functions handed to `asyncio.to_thread` / `run_in_executor` /
-    `anyio.to_thread.run_sync`, are not calls of the async body and are not reported.
+    `input()`, `open()`, `pathlib.Path` reads and writes, `shutil` copies, moves and
+    `rmtree`, `importlib.resources` reads, DB-API and sync SQLAlchemy session calls, a
+    `threading.Lock` held across an `await`, psycopg connections and pools, pyodbc, Django
+    ORM queries (`Book.objects.get(...)`, `qs.count()`, `book.save()`, on a model of the
+    project), sync redis commands, boto3 client calls (`s3.put_object`), the sync
+    Elasticsearch client, blocking sockets, `threading.Lock.acquire`, a thread or process
+    queue's `get()` and `join()`, `Thread.join()`, `Event.wait()`, an executor's
+    `shutdown()` and its futures' `result()`, and the APIs named in the `blocking-apis`
+    setting. Calls inside a nested sync function or a lambda, and functions handed to
+    `asyncio.to_thread` / `run_in_executor` / `anyio.to_thread.run_sync`, are not calls of
+    the async body and are not reported; nor are calls told not to wait
+    (`acquire(blocking=False)`, `join(timeout=0)`, `q.get(False)`).
 
     ## Why is this bad?
     An event loop runs one callback at a time. A blocking call inside a coroutine stops

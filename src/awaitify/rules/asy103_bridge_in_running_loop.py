@@ -30,9 +30,9 @@ _TRIO_RUN = "trio.run"
 class BridgeInRunningLoop(Rule):
     """## What it does
     Reports `asyncio.run`, `loop.run_until_complete`, `runner.run` of an `asyncio.Runner`
-    or `async_to_sync` executed inside an `async def` — directly, or through sync project functions (the chain is given) — and
-    `asyncio.run_coroutine_threadsafe(coro, loop).result()` where `loop` is the running
-    loop. A sync function that checks for a running loop and, when there is one, schedules
+    or `async_to_sync` executed inside an `async def` — directly, or through sync project
+    functions (the chain is given) — and `asyncio.run_coroutine_threadsafe(coro,
+    loop).result()` where `loop` is the running loop. A sync function that checks for a running loop and, when there is one, schedules
     the coroutine as a task on it (`loop.create_task(...)`) bridges only without a loop: a
     chain through it is not reported.
 

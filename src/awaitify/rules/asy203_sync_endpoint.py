@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from awaitify.analysis.boundaries import Route, route_of, variable_origin
+from awaitify.analysis.boundaries import Route, enclosing_functions, route_of, variable_origin
 from awaitify.analysis.facts import (
     C_ARGS,
     C_CALLEE,
@@ -12,7 +12,6 @@ from awaitify.analysis.facts import (
     C_SCOPE,
     CTX_ARG,
     RETURN_TARGET,
-    Function,
 )
 from awaitify.analysis.project import Module, ProjectView
 from awaitify.analysis.resolve import FuncRef, Resolver
@@ -207,16 +206,8 @@ def _wrapped_async(module: Module, index: int, route: Route, resolver: Resolver)
         for f in functions[target.index + 1 :]:
             if f.line > target.fn.end_line:
                 break
-            if f.is_async and _nested_in(functions, f.parent, target.index):
+            if f.is_async and target.index in enclosing_functions(target.module, f.parent):
                 return True  # (``def factory(x): def deco(f): async def wrapper`` too)
-    return False
-
-
-def _nested_in(functions: tuple[Function, ...], scope: int, ancestor: int) -> bool:
-    while scope >= 0:
-        if scope == ancestor:
-            return True
-        scope = functions[scope].parent
     return False
 
 
