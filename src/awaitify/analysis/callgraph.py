@@ -789,7 +789,10 @@ def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
     if api == "socket.getaddrinfo":
         return _NUMERIC_HOST in call[C_ARGS] or bool(call[C_FLAGS] & CALL_NO_WAIT)
     if api == "os.waitpid":
-        return _NO_HANG in call[C_ARGS] or bool(call[C_FLAGS] & CALL_NO_WAIT)
+        # ``options=os.WNOHANG`` sets the flag too; a literal first argument sets it for
+        # ``acquire(0)``-style calls, but here it is a pid: ``waitpid(0, 0)`` waits
+        told = call[C_FLAGS] & CALL_NO_WAIT and call[C_ARGS][:1] != ("",)
+        return _NO_HANG in call[C_ARGS] or bool(told)
     if api in ("open", "io.open"):
         return call[C_ARGS][:1] == (_DEVNULL,)
     if api.startswith("socket.socket."):
