@@ -207,8 +207,10 @@ def variable_origin(
         rest = parts[cut:]
         if len(rest) == 1:
             return variable_origin(resolver, other, -1, rest[0], _depth + 1)
-        break
-    return _Origin(key=dotted)
+        return _Origin(key=dotted)
+    # an attribute of a local name (``app.router`` of this module's ``app`` or parameter):
+    # this module's, not every module's ``app.router``
+    return _Origin(key=f"{module.name}.{dotted}" if module.name else dotted)
 
 
 # -- per-module tables (cached by module identity) --------------------------------------------
@@ -351,7 +353,8 @@ _DUNDER_TWINS = {
 def async_twin(module: Module, fn_index: int, resolver: Resolver) -> str | None:
     """The ``async def`` a sync method is the blocking twin of, in a deliberate dual
     sync/async API: ``read``/``aread``, ``send``/``send_async``/``async_send``,
-    ``fetch_sync``/``fetch``, ``__iter__``/``__aiter__``, ``close``/``aclose``. A module-level
+    ``fetch_sync``/``fetch``/``fetch_async``, ``sync_run``/``async_run``,
+    ``__iter__``/``__aiter__``, ``close``/``aclose``. A module-level
     function has its twin among the module-level functions of its module
     (``def send_message`` beside ``async def asend_message``)."""
     fn = module.facts.functions[fn_index]
@@ -361,8 +364,11 @@ def async_twin(module: Module, fn_index: int, resolver: Resolver) -> str | None:
     candidates = [f"a{name}", f"a_{name}", f"async_{name}", f"{name}_async", f"aio_{name}"]
     if name.startswith("_") and not name.startswith("__"):  # ``_call`` beside ``_acall``
         candidates += [f"_a{name[1:]}", f"_async{name}"]
-    if name.endswith("_sync"):
-        candidates.append(name[: -len("_sync")])
+    if name.endswith("_sync"):  # ``fetch_sync`` beside ``fetch`` or ``fetch_async``
+        base = name[: -len("_sync")]
+        candidates += [base, f"{base}_async", f"a{base}", f"async_{base}"]
+    if name.startswith("sync_"):  # ``sync_execute`` beside ``async_execute``
+        candidates += [f"async_{name[5:]}", f"a{name[5:]}"]
     if fn.class_index < 0:
         functions = resolver.index(module).top_functions
         for candidate in candidates:
@@ -460,7 +466,8 @@ def _cli_origin(origin: _Origin) -> bool:
         return True
     if isinstance(origin.project, FuncRef):
         return _is_cli_group_function(origin.project.fn)
-    return False
+    # ``skills = ModalGroup(name="skills")`` with ``class ModalGroup(click.Group)``
+    return any(base.split(".")[0] in _CLI_PACKAGES for base in origin.external_bases)
 
 
 def _wraps_cli_commands(module: Module, fn: Function, resolver: Resolver) -> bool:

@@ -33,7 +33,13 @@ from dataclasses import dataclass
 from awaitify.analysis import apis
 from awaitify.analysis import boundaries as b
 from awaitify.analysis.callgraph import KIND_BRIDGE, Site
-from awaitify.analysis.facts import C_FLAGS, C_SCOPE, CALL_IN_LAMBDA
+from awaitify.analysis.facts import (
+    C_CALLEE,
+    C_FLAGS,
+    C_SCOPE,
+    CALL_IN_HANDED_LAMBDA,
+    CALL_IN_LAMBDA,
+)
 from awaitify.analysis.project import Module, ProjectView
 from awaitify.analysis.resolve import ClassRef, FuncRef, Resolver
 
@@ -96,11 +102,35 @@ def symbol_of(module: Module, fn_index: int) -> str:
 
 
 def _test_owner(module: Module, scope: int) -> int | None:
-    """The sync test or fixture a test-layer bridge belongs to (None: not one, or async)."""
+    """The sync test or fixture a test-layer bridge belongs to (None: not one, or async).
+
+    A bridge in a function nested in the test belongs to it only if the test runs that
+    function itself: a nested ``def`` that is decorated (huey's ``@huey.task()``, a
+    callback registered with something) or never called by name where it is defined runs
+    elsewhere, and making the test async would make its bridge fail."""
+    functions = module.facts.functions
     for s in b.enclosing_functions(module, scope):
         if b.is_test_function(module, s) or b.is_pytest_fixture(module, s):
-            return None if module.facts.functions[s].is_async else s
+            return None if functions[s].is_async else s
+        fn = functions[s]
+        if fn.parent >= 0 and (fn.decorators or not _called_in(module, fn.parent, fn.name)):
+            return None
     return None
+
+
+def _has_shebang(module: Module) -> bool:
+    """Does the file open with ``#!``: a program run as such (asyncssh's ``examples/``),
+    whose module-level code is its entry point, not code run when it is imported?"""
+    try:
+        with open(module.abspath, "rb") as fh:
+            return fh.read(2) == b"#!"
+    except OSError:
+        return False
+
+
+def _called_in(module: Module, scope: int, name: str) -> bool:
+    """Does the body of function ``scope`` call ``name`` (a function nested in it)?"""
+    return any(c[C_SCOPE] == scope and c[C_CALLEE] == name for c in module.facts.calls)
 
 
 def classify(project: ProjectView, resolver: Resolver, site: Site) -> BridgeSite | None:
@@ -130,11 +160,13 @@ def classify(project: ProjectView, resolver: Resolver, site: Site) -> BridgeSite
             if module.facts.functions[fixture].is_async:
                 return None
             return BridgeSite(ASY205, site, api, fixture, "fixture")
+    if call[C_FLAGS] & CALL_IN_HANDED_LAMBDA:  # ``Thread(target=lambda: asyncio.run(c))``
+        return BridgeSite(ASY303, site, api, scope, "a lambda handed to a thread or callback")
     if scope < 0:
         main = b.entrypoint_of_module_call(module, site.row)
         if main:
             return BridgeSite(ASY303, site, api, -1, main)
-        if module.layer == "script":
+        if module.layer == "script" or _has_shebang(module):
             return BridgeSite(ASY303, site, api, -1, "module-level code of a script")
         return BridgeSite(ASY206, site, api, -1, "module-level code, run at import time")
     found = b.boundary_kind(module, scope, resolver, project.config)

@@ -28,6 +28,7 @@ from awaitify.analysis.facts import (
     C_SCOPE,
     CALL_IN_LAMBDA,
     CALL_NO_WAIT,
+    CALL_NOT_COROUTINE,
     CALL_UNREACHABLE,
     CTX_ATTR,
     CTX_AWAIT,
@@ -737,6 +738,8 @@ class CallGraph:
 
     def returns_coroutine(self, site: Site) -> bool:
         """Does this call produce a coroutine object (that must be awaited)?"""
+        if site.module.facts.calls[site.row][C_FLAGS] & CALL_NOT_COROUTINE:
+            return False  # ``if not iscoroutinefunction(f): f()``
         if site.kind == KIND_PROJECT:
             return self.is_coroutine_function(site.target)
         return site.kind == KIND_ASYNC_API

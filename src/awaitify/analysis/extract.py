@@ -14,12 +14,15 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from awaitify.analysis.facts import (
+    AENTERED,
     CALL_IN_DECORATOR,
     CALL_IN_DEFAULT,
+    CALL_IN_HANDED_LAMBDA,
     CALL_IN_LAMBDA,
     CALL_IN_MAIN,
     CALL_IN_TRY_RUNTIME_ERROR,
     CALL_NO_WAIT,
+    CALL_NOT_COROUTINE,
     CALL_STARRED_ARGS,
     CALL_UNREACHABLE,
     CTX_ARG,
@@ -37,6 +40,7 @@ from awaitify.analysis.facts import (
     CTX_TEST,
     CTX_WITH,
     CTX_YIELD,
+    ENTERED,
     FN_ABSTRACT,
     FN_CLASSMETHOD,
     FN_GENERATOR,
@@ -71,6 +75,10 @@ _RUNNER = "asyncio.Runner"
 #: a callee is a bridge only if it ends with one of these (a single C-level test per call)
 _BRIDGE_ENDINGS = (*BRIDGE_CALLEES, "run_until_complete")
 _NO_WAIT_KEYWORDS = frozenset({"blocking", "block", "wait"})
+#: calls whose positional callable runs in another thread or process
+_HANDING_OVER = frozenset(
+    {"Thread", "Process", "Timer", "submit", "run_in_executor", "to_thread", "start_new_thread"}
+)
 #: ``getaddrinfo(..., flags=socket.AI_NUMERICHOST)``, ``waitpid(pid, options=os.WNOHANG)``
 _NO_WAIT_FLAG_KEYWORDS = frozenset({"flags", "options"})
 _NO_WAIT_FLAGS = frozenset({"AI_NUMERICHOST", "WNOHANG"})
@@ -248,7 +256,11 @@ def _origin(value: ast.expr) -> tuple[str, str]:
         value = value.left  # type: ignore[attr-defined]
         tp = type(value)
     if tp is ast.Call:
-        return dotted(value.func), ""  # type: ignore[attr-defined]
+        func = dotted(value.func)  # type: ignore[attr-defined]
+        args = value.args  # type: ignore[attr-defined]
+        if len(args) == 2 and (func == "cast" or func.endswith(".cast")):
+            return _origin(args[1])  # ``typing.cast(Any, group)`` is ``group``
+        return func, ""
     if tp is ast.Name:
         return "", value.id  # type: ignore[attr-defined]
     if tp is ast.Attribute:
@@ -298,6 +310,20 @@ _RECORDED_VALUES = frozenset(
 )
 #: Statements a stub body can open and end with (see :func:`_is_stub_body`)
 _STUB_STATEMENTS = frozenset({ast.Pass, ast.Expr, ast.Raise})
+
+
+def _coroutine_test(test: ast.expr) -> tuple[str, bool]:
+    """(``f``, negated) for ``iscoroutinefunction(f)`` / ``not iscoroutinefunction(f)``
+    (``inspect.``, ``asyncio.`` or imported bare); ("", False) for any other test."""
+    negated = type(test) is ast.UnaryOp and type(test.op) is ast.Not
+    if negated:
+        test = test.operand  # type: ignore[attr-defined]
+    if type(test) is not ast.Call or len(test.args) != 1:
+        return "", False
+    if dotted(test.func).rpartition(".")[2] != "iscoroutinefunction":
+        return "", False
+    name = dotted(test.args[0])
+    return (name, negated) if name and "()" not in name else ("", False)
 
 
 def _is_main_guard(test: ast.expr) -> bool:
@@ -693,12 +719,28 @@ class Extractor:
         if handler is not None:
             handler(test, CTX_TEST, -1)
         truth = _static_truth(test, self.constants)
+        guarded, negated = _coroutine_test(test)
+        start = len(self.calls)
         if self.scope == -1 and self.klass == -1 and _is_main_guard(test):
             self.body_with(CALL_IN_MAIN, node.body)
         else:
             self.body_with(CALL_UNREACHABLE if truth is False else 0, node.body)
+        if guarded and negated:
+            self._mark_not_coroutine(guarded, start)
         if node.orelse:
+            start = len(self.calls)
             self.body_with(CALL_UNREACHABLE if truth is True else 0, node.orelse)
+            if guarded and not negated:
+                self._mark_not_coroutine(guarded, start)
+
+    def _mark_not_coroutine(self, callee: str, start: int) -> None:
+        """Flag the calls of ``callee`` recorded since row ``start``: a branch that runs
+        only when ``callee`` is no coroutine function (see ``_coroutine_test``)."""
+        calls = self.calls
+        for i in range(start, len(calls)):
+            row = calls[i]
+            if row[1] == callee:
+                calls[i] = (*row[:8], row[8] | CALL_NOT_COROUTINE, row[9])
 
     def _for(self, node: ast.For | ast.AsyncFor) -> None:
         if type(node) is ast.AsyncFor:
@@ -722,6 +764,7 @@ class Extractor:
         if is_async:
             self._mark_await()
         ctx = CTX_ASYNC_WITH if is_async else CTX_WITH
+        entered = AENTERED if is_async else ENTERED
         for item in node.items:
             expr = item.context_expr
             call_index = -1
@@ -735,7 +778,9 @@ class Extractor:
             if item.optional_vars is not None:
                 target = dotted(item.optional_vars)
                 if target and "()" not in target:
-                    self._record_assign(item.optional_vars, expr, "")
+                    call, plain = _origin(expr)
+                    if call or plain:
+                        self._record_assign(item.optional_vars, expr, entered)
             self.withs.append(
                 (
                     self.scope,
@@ -852,6 +897,10 @@ class Extractor:
             else:
                 if tp is ast.List or tp is ast.Tuple:
                     self._handed_in_display(a)  # type: ignore[arg-type]
+                elif tp is ast.Lambda and callee.rpartition(".")[2] in _HANDING_OVER:
+                    self._handed_lambda(a, index)  # type: ignore[arg-type]
+                    names.append("")
+                    continue
                 if tp is ast.Starred:
                     flags |= CALL_STARRED_ARGS
                 elif tp is ast.Constant and not names and _off(a.value):  # type: ignore[attr-defined]
@@ -880,6 +929,11 @@ class Extractor:
             if (tp is ast.Name or tp is ast.Attribute) and arg and callback_keyword(arg):
                 # ``Thread(target=run)``: ``run`` is handed over (see ``CALLBACK_KEYWORDS``)
                 self._record_hand_over(arg + "=", value, value.lineno)
+            elif tp is ast.List or tp is ast.Tuple:
+                self._handed_in_display(value)  # type: ignore[arg-type]  # ``tools=[search]``
+            elif tp is ast.Lambda and arg and callback_keyword(arg):
+                self._handed_lambda(value, index)  # type: ignore[arg-type]
+                continue
             handler = expr[tp]
             if handler is not None:
                 handler(value, CTX_ARG, index)
@@ -887,6 +941,14 @@ class Extractor:
             self.scope, callee, node.lineno, node.col_offset, node.end_lineno or node.lineno,
             node.end_col_offset or 0, ctx, parent, flags, tuple(names),
         )  # fmt: skip
+
+    def _handed_lambda(self, node: ast.Lambda, parent: int) -> None:
+        """``Thread(target=lambda: asyncio.run(main()))``: a lambda another thread or a
+        callback runs; its calls are flagged :data:`CALL_IN_HANDED_LAMBDA`."""
+        saved = self.flags
+        self.flags = saved | CALL_IN_HANDED_LAMBDA
+        self._lambda(node, CTX_ARG, parent)
+        self.flags = saved
 
     def _handed_in_display(self, node: ast.List | ast.Tuple) -> None:
         """``Browser([stat.on_change, imports.on_change])``: functions named in a list or

@@ -22,7 +22,7 @@ from typing import Final, NamedTuple, TypeAlias
 from awaitify.analysis.tables import EMPTY_TABLES, Tables
 
 #: Bumped whenever the layout below changes; part of every cache key.
-FACTS_VERSION = 17
+FACTS_VERSION = 18
 
 #: keyword arguments that take a callable (``Thread(target=run)``, ``on_done=cb``): a
 #: function named as such a keyword's value is recorded as an assignment row whose target
@@ -81,6 +81,14 @@ CALL_UNREACHABLE = 64
 #: ``blocking``/``block``/``wait=False``, ``timeout=0``, ``flags=socket.AI_NUMERICHOST``,
 #: ``options=os.WNOHANG``
 CALL_NO_WAIT = 128
+#: in a branch that runs only when the callee is no coroutine function:
+#: ``if not inspect.iscoroutinefunction(self.close): self.close()`` (or the ``else`` of the
+#: positive test), the guard of code written for both kinds of callee
+CALL_NOT_COROUTINE = 256
+#: in a lambda handed to another thread or kept as a callback: ``Thread(target=lambda: ...)``,
+#: ``on_done=lambda: ...``, ``executor.submit(lambda: ...)``; nothing calls it in the
+#: enclosing function's body (:data:`CALL_IN_LAMBDA` is set too)
+CALL_IN_HANDED_LAMBDA = 512
 
 # -- function flags --------------------------------------------------------------------------
 FN_PROPERTY = 1
@@ -161,6 +169,10 @@ RETURN_TARGET = "return"
 YIELD_TARGET = "yield"
 #: ... and a name given to a call in a list or tuple, or stored in an item (``d[k] = f``)
 STORED_TARGET = "[]="
+#: the annotation of the assignment row a ``with x as t`` / ``async with x as t`` records:
+#: ``t`` is what ``x.__enter__()`` / ``x.__aenter__()`` returns, not ``x`` itself
+ENTERED = "<with>"
+AENTERED = "<async with>"
 
 
 class Assign(NamedTuple):
@@ -169,7 +181,8 @@ class Assign(NamedTuple):
     and ``name`` when ``v`` is neither a call nor a name); ``Thread(target=f)`` as one to
     ``"target="`` (see :func:`callback_keyword`), a name given to a call in a list or tuple
     (``Browser([a.on_change])``) or stored in an item (``pumps[run] = task``) as one to
-    ``"[]="``."""
+    ``"[]="``. The target of ``with x as t`` is recorded as ``t = x`` annotated
+    :data:`ENTERED` (:data:`AENTERED` for ``async with``)."""
 
     scope: int  # enclosing function, -1 at module level
     class_index: int  # enclosing class body (class attributes), -1 elsewhere

@@ -20,9 +20,12 @@ from typing import NamedTuple
 
 from awaitify.analysis import apis
 from awaitify.analysis.facts import (
+    AENTERED,
     C_ARGS,
     C_CALLEE,
     C_LINE,
+    C_SCOPE,
+    ENTERED,
     FN_GENERATOR,
     FN_OVERLOAD,
     FN_PROPERTY,
@@ -35,6 +38,8 @@ from awaitify.analysis.project import Module, ProjectView
 
 #: a generator function decorated so: calling it gives what it yields, once entered
 _CONTEXT_MANAGERS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
+#: annotations that say nothing about the value
+_NO_TYPE = frozenset({"typing.Any", "typing_extensions.Any", "Any", "object"})
 
 
 class FuncRef(NamedTuple):
@@ -118,6 +123,22 @@ class _ModuleIndex:
         return found
 
 
+def _converts(module: Module, scope: int, a: Assign, name: str) -> bool:
+    """Is ``a`` (an assignment to the parameter ``name``) a conversion of the argument:
+    ``path = Path(path)``, ``client = wrap(client)``?"""
+    if not a.call:
+        return False
+    for call in module.facts.calls:
+        if (
+            call[C_LINE] == a.line
+            and call[C_SCOPE] == scope
+            and call[C_CALLEE] == a.call
+            and name in call[C_ARGS]
+        ):
+            return True
+    return False
+
+
 def _c3_merge(sequences: list[list[ClassRef]]) -> list[ClassRef] | None:
     """Python's C3 linearisation of the bases' MROs (the project classes among them: an
     external base is not in any); None when the bases admit no consistent order, which
@@ -151,6 +172,8 @@ class Resolver:
         self._index: dict[Module, _ModuleIndex] = {}  # modules hash by identity
         self._package_parts: dict[Module, list[str]] = {}  # for relative imports
         self._attr_types: dict[tuple[int, int, str], TypeRef | None] = {}
+        self._own_attr_types: dict[tuple[int, int, str], TypeRef | None] = {}
+        self._own_attrs: dict[tuple[int, int], frozenset[str]] = {}
         self._mro: dict[tuple[int, int], list[ClassRef]] = {}
         self._module_var: dict[tuple[int, str], TypeRef | None] = {}
         self._name_types: dict[tuple[int, int, str], TypeRef | None] = {}
@@ -294,6 +317,33 @@ class Resolver:
         cache[key] = found
         return found
 
+    def _narrower(self, a: TypeRef, b: TypeRef) -> TypeRef | None:
+        """The type of an attribute bound to ``a`` in one place and ``b`` in another: the
+        subclass when one class derives from the other (``self.logger = logger`` typed
+        ``AsyncLoggerBase`` beside the default ``AsyncLogger(...)``), else their nearest
+        common project base, as a type checker joins them (slixmpp's ``ClientXMPP`` or
+        ``ComponentXMPP``: an ``XMLStream``); None when they share none: a sync client in
+        one place and an async one in another say nothing."""
+        if isinstance(a, ClassRef) and isinstance(b, ClassRef):
+            a_bases = self.mro(a)
+            b_bases = self.mro(b)
+            if b in a_bases:
+                return a
+            if a in b_bases:
+                return b
+            for base in a_bases[1:]:
+                if base in b_bases:
+                    return base
+        return None
+
+    def _nested_class(self, cls: ClassRef, name: str) -> ClassRef | None:
+        """The class ``name`` defined in the body of ``cls`` (``class Client: class
+        _Monitor: ...``), or None."""
+        for i, c in enumerate(cls.module.facts.classes):
+            if c.parent == cls.index and c.name == name:
+                return ClassRef(cls.module, i)
+        return None
+
     def attribute_type(self, cls: ClassRef, attr: str) -> TypeRef | None:
         """The type of ``self.<attr>`` from the class and its project bases.
 
@@ -319,12 +369,21 @@ class Resolver:
             if found is not None:
                 continue
             in_methods = idx.self_attrs.get(c.index)
+            seen: TypeRef | None = None
             for i in in_methods.get(attr, ()) if in_methods else ():
                 a = assigns[i]
                 t = self._assign_type(c.module, a.scope, a.call, a.name, a.annotation, a.line)
-                if t is not None:
-                    found = t
+                if t is None or t == seen:
+                    continue
+                if seen is None:
+                    seen = t
+                    continue
+                narrower = self._narrower(seen, t)
+                if narrower is None:  # one method binds a sync client, another an async one
                     break
+                seen = narrower
+            else:
+                found = seen
         if found is None:  # ``@property def server(self) -> Server``
             getter = self.find_method(cls, attr)
             if getter is not None and getter.fn.flags & FN_PROPERTY and getter.fn.returns:
@@ -348,8 +407,12 @@ class Resolver:
         annotation: str,
         line: int = 0,
     ) -> TypeRef | None:
+        if annotation in (ENTERED, AENTERED):
+            return self._entered_type(module, scope, call, name, annotation == AENTERED)
         if annotation:
             t = self.type_of_annotation(module, annotation)
+            if t == "socket.socket" and call and line and self._datagram_socket(module, line):
+                return "socket.socket.datagram"  # ``s: socket.socket = socket.socket(.., DGRAM)``
             if t is not None:
                 return t
         if call:
@@ -360,6 +423,36 @@ class Resolver:
         if name:
             return self.type_of(module, scope, name)
         return None
+
+    def _entered_type(
+        self, module: Module, scope: int, call: str, name: str, is_async: bool
+    ) -> TypeRef | None:
+        """The type ``t`` gets in ``with x as t``: what ``x.__enter__()`` returns (or
+        ``__aenter__`` for ``async with``). For a project class that defines the method,
+        its return annotation or its returns (``return self`` keeps the class); unknown
+        when neither says. A ``@contextmanager`` function's call already gives what it
+        yields, and a library's object is taken as its own ``__enter__`` value (a
+        ``Session``, a file), as the known APIs describe them."""
+        t = self._assign_type(module, scope, call, name, "")
+        if not isinstance(t, ClassRef):
+            return t
+        if call:
+            target = self.resolve_name(module, scope, call)
+            if isinstance(target, FuncRef) and target.fn.flags & FN_GENERATOR:
+                return t  # ``with session_scope() as s``: what the generator yields
+        enter = self.find_method(t, "__aenter__" if is_async else "__enter__")
+        if enter is None:
+            return t  # entered through a library base (``AbstractContextManager``): itself
+        fn = enter.fn
+        if fn.returns:
+            if fn.returns.rpartition(".")[2] == "Self":
+                return t
+            found = self.type_of_annotation(enter.module, fn.returns)
+        else:
+            found = self.returned_type(enter)
+        if isinstance(found, ClassRef) and found in self.mro(t):
+            return t  # ``return self`` in a base's ``__enter__``: the subclass entered
+        return found
 
     @staticmethod
     def _datagram_socket(module: Module, line: int) -> bool:
@@ -373,7 +466,13 @@ class Resolver:
         if isinstance(target, ClassRef):
             return target
         if isinstance(target, str):
+            if target in _NO_TYPE:
+                return None  # ``x: Any = cast(Any, group)``: the value says more
             return apis.canonical_type(target)
+        if target is None:  # ``CallbackContext = Context``: an alias of a project class
+            alias = self.type_of(module, -1, annotation)
+            if isinstance(alias, ClassRef):
+                return alias
         return None
 
     def call_result_type(self, module: Module, scope: int, callee: str) -> TypeRef | None:
@@ -487,7 +586,17 @@ class Resolver:
             cls = self.enclosing_class(module, scope)
             if cls is None:
                 return None
-            return self._member_type(cls, rest) if rest else cls
+            if not rest:
+                return cls
+            attr, _, more = rest.partition(".")
+            own = (
+                self._own_attribute_type(module, scope, attr)
+                if attr in self._own_attributes(module, scope)
+                else None
+            )
+            if own is not None:  # ``self.session = SyncSession(); self.session.connect()``
+                return self._member_type(own, more) if more else own
+            return self._member_type(cls, rest)
         idx = self.index(module)
         if (self._is_local(module, scope, head) or head in idx.top_classes) and not (
             rest and head in idx.import_heads and self._names_a_module(expr)
@@ -504,6 +613,50 @@ class Resolver:
             more = ".".join(parts[cut + 1 :])
             return self._member_type(t, more) if t is not None and more else t
         return None
+
+    def _own_attributes(self, module: Module, scope: int) -> frozenset[str]:
+        """The attributes the function ``scope`` binds on ``self`` (``self.x = ...``)."""
+        key = (id(module), scope)
+        found = self._own_attrs.get(key)
+        if found is None:
+            assigns = module.facts.assigns
+            found = frozenset(
+                [
+                    target[5:]
+                    for i in self.index(module).assigns_by_scope.get(scope, ())
+                    if (target := assigns[i].target).startswith("self.")
+                ]
+            )
+            self._own_attrs[key] = found
+        return found
+
+    def _own_attribute_type(self, module: Module, scope: int, attr: str) -> TypeRef | None:
+        """The type the function ``scope`` itself gives ``self.<attr>``, when it binds it."""
+        key = (id(module), scope, attr)
+        cache = self._own_attr_types
+        if key in cache:
+            return cache[key]
+        cache[key] = None  # cycle guard: ``self.x = self.x.parent``
+        found: TypeRef | None = None
+        target = "self." + attr
+        assigns = module.facts.assigns
+        for i in self.index(module).assigns_by_scope.get(scope, ()):
+            a = assigns[i]
+            if a.target != target:
+                continue
+            t = self._assign_type(module, scope, a.call, a.name, a.annotation, a.line)
+            if t is None or t == found:
+                continue
+            if found is not None:
+                # ``if pub: self._zmq = Producer() else: self._zmq = Consumer()``: which one
+                # a line sees depends on the branch, which the facts do not follow
+                found = self._narrower(found, t)
+                if found is None:
+                    break
+            else:
+                found = t
+        cache[key] = found
+        return found
 
     def _chain_type(self, module: Module, scope: int, expr: str) -> TypeRef | None:
         """:meth:`type_of` for an expression with calls in it, read from its end: the value
@@ -556,6 +709,10 @@ class Resolver:
             if entry is not None:
                 annotation, assigns = entry
                 for a in assigns:  # a parameter rebound (``path = Path(path)``) too
+                    if annotation not in ("", "-") and not _converts(module, s, a, name):
+                        # ``if not transport: transport = Local()`` beside ``transport: T``:
+                        # one path's value, not the parameter's type
+                        continue
                     t = self._assign_type(module, s, a.call, a.name, a.annotation, a.line)
                     if t is not None:
                         return t
@@ -603,8 +760,14 @@ class Resolver:
     def resolve_name(self, module: Module, scope: int, dotted: str) -> Target | None:
         """A callee or annotation as written in ``module`` (imports already applied)."""
         head = dotted.partition(".")[0]
-        if head in ("self", "cls", "super()") and scope >= 0:
-            # the answer depends on the class only, not on which method asks
+        if (
+            head in ("self", "cls", "super()")
+            and scope >= 0
+            and dotted.partition(".")[2].partition(".")[0]
+            not in self._own_attributes(module, scope)
+        ):
+            # the answer depends on the class only, not on which method asks (unless the
+            # method binds the attribute itself: see :meth:`_own_attribute_type`)
             cls = self.enclosing_class(module, scope)
             key = (id(module), -1_000_000 - cls.index if cls else scope, dotted)
         else:
@@ -627,7 +790,14 @@ class Resolver:
                 return None
             return self._method_on(self.type_of(module, scope, receiver), method)
         if dotted.startswith("."):
-            return self.lookup(self.absolute(module, dotted))
+            absolute = self.absolute(module, dotted)
+            target = self.lookup(absolute)
+            if target is None and "." in absolute:
+                # ``Account.objects.get`` of ``from .models import Account``: a method of a
+                # typed class attribute, as for an absolute import
+                receiver, _, method_name = absolute.rpartition(".")
+                return self._method_on(self.type_of(module, scope, receiver), method_name)
+            return target
         head, _, rest = dotted.partition(".")
         facts = module.facts
         idx = self.index(module)
@@ -641,7 +811,9 @@ class Resolver:
             if cls is None:
                 return None
             if "." not in rest:
-                return self.find_method(cls, rest)  # a callable attribute stays unknown
+                # a method, or a class nested in the class (``self._Monitor(self)``); a
+                # callable attribute stays unknown
+                return self.find_method(cls, rest) or self._nested_class(cls, rest)
             receiver, _, method_name = dotted.rpartition(".")
             return self._method_on(self.type_of(module, scope, receiver), method_name)
         if not rest:
@@ -666,9 +838,14 @@ class Resolver:
             if isinstance(target, (FuncRef, ClassRef)):
                 return target
         if head in idx.top_classes:
-            if "." in rest:  # ``Book.objects.get``: a method of a typed class attribute
+            cls = ClassRef(module, idx.top_classes[head])
+            if "." in rest:
+                inner = self._nested_class(cls, rest.partition(".")[0])
+                if inner is not None and rest.count(".") == 1:  # ``Client._Monitor.check``
+                    return self.find_method(inner, method_name)
+                # ``Book.objects.get``: a method of a typed class attribute
                 return self._method_on(self.type_of(module, scope, receiver), method_name)
-            return self.find_method(ClassRef(module, idx.top_classes[head]), rest)
+            return self.find_method(cls, rest) or self._nested_class(cls, rest)
         if self._is_local(module, scope, head):
             return self._method_on(self.type_of(module, scope, receiver), method_name)
         target = self.lookup(dotted)

@@ -650,6 +650,12 @@ class Planner:
                         self._edit(module, site.row, TWIN, target.label, method_twin)
                     else:
                         self._edit(module, site.row, OFFLOAD, target.label)
+                        changed = _changes_self(target)
+                        if changed:
+                            self.review(module, call[C_LINE], f"`{target.label}` is moved to "
+                                        f"a thread and changes `{changed}`: calls that ran one "
+                                        "at a time on the loop can now overlap; guard that "
+                                        "state with a lock if the caller runs concurrently")  # fmt: skip
             elif site.kind == KIND_BLOCKING:
                 twin = ASYNC_TWINS.get(site.api)
                 orm_twin = apis.django_twin(site.api)
@@ -721,7 +727,10 @@ class Planner:
         receiver (``self.validated_claims(...)``), whose class has the twin too: awaiting
         the twin beats running the sync half in a thread. "" when there is none, and when
         the call is in a method of the twin's name: ``async def aget(self): return
-        self.get()`` is the twin, which must not call itself."""
+        self.get()`` is the twin, which must not call itself; "" too when the twin calls the
+        sync method and does more (prisma's ``aclose`` runs ``close``, then closes its HTTP
+        session). A twin that only delegates (``return self.retrieve(path)``) is kept: its own
+        call moves to a thread."""
         fn = target.fn
         callee = call[C_CALLEE]
         if fn.class_index < 0 or "()" in callee or not callee.endswith("." + fn.name):
@@ -735,7 +744,15 @@ class Planner:
             # OllamaProvider overrides ``get_model_context_window`` but not the ``..._async``
             # whose base version raises NotImplementedError
             return ""
-        return name if self.graph.is_coroutine_function(twin) else ""
+        if not self.graph.is_coroutine_function(twin):
+            return ""
+        if not _delegates_only(twin, target) and any(
+            site.target == target for site in self.graph.full_body_sites(twin)
+        ):
+            # ``async def aclose(self): self.close(); self.session = None``: the twin runs
+            # the sync method and does more, so it is no stand-in: the call goes to a thread
+            return ""
+        return name
 
     def sets_context(self, fn: FuncRef, depth: int = 0) -> str:
         """The ``ContextVar.set``/``reset`` call ``fn`` makes, or a project function it calls
@@ -1020,6 +1037,42 @@ class Planner:
 # -- helpers (pure) ---------------------------------------------------------------------------
 def _order(ref: FuncRef) -> tuple[str, int]:
     return (ref.module.path, ref.index)
+
+
+#: methods that change the container they are called on
+_MUTATORS = frozenset(
+    {"append", "extend", "insert", "remove", "pop", "popitem", "clear", "update", "add",
+     "discard", "setdefault"}
+)  # fmt: skip
+
+
+def _delegates_only(twin: FuncRef, target: FuncRef) -> bool:
+    """Does the body of ``twin`` do nothing but call ``target`` (by its name), as its last
+    statement? (Assignments of constants leave no row: the call must end the body.)"""
+    facts = twin.module.facts
+    calls = [c for c in facts.calls if c[C_SCOPE] == twin.index]
+    if len(calls) != 1 or calls[0][C_CALLEE].rpartition(".")[2] != target.fn.name:
+        return False
+    if calls[0][C_END_LINE] != twin.fn.end_line:
+        return False
+    return all(a.target == RETURN_TARGET for a in facts.assigns if a.scope == twin.index)
+
+
+def _changes_self(fn: FuncRef) -> str:
+    """The ``self.<attr>`` a method's own body rebinds or changes in place
+    (``self.items.clear()``), "" when none: moved to a thread, concurrent calls of it
+    interleave where they ran one at a time on the loop."""
+    facts = fn.module.facts
+    for a in facts.assigns:
+        if a.scope == fn.index and a.target.startswith("self."):
+            return a.target
+    for call in facts.calls:
+        callee = call[C_CALLEE]
+        if call[C_SCOPE] == fn.index and callee.startswith("self."):
+            receiver, _, method = callee.rpartition(".")
+            if method in _MUTATORS and receiver.count(".") == 1:
+                return receiver
+    return ""
 
 
 def _one_positional(call: CallRow) -> bool:

@@ -17,7 +17,7 @@ _ROWS = (
     ("bridges_inserted", "bridges inserted (asyncio.run)"),
     ("bridges_removed", "bridges replaced by await"),
     ("calls_to_threads", "calls moved to threads"),
-    ("async_twins", "async twins (time.sleep → asyncio.sleep)"),
+    ("async_twins", "calls replaced by an async twin"),
     ("async_withs", "sessions entered with async with"),
 )
 
