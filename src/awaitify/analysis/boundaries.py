@@ -33,6 +33,7 @@ from awaitify.analysis.facts import (
     C_LINE,
     C_SCOPE,
     CALL_IN_DECORATOR,
+    CALL_IN_HANDED_LAMBDA,
     CALL_IN_LAMBDA,
     CALL_IN_MAIN,
     CALL_UNREACHABLE,
@@ -692,7 +693,12 @@ def is_handed_over(module: Module, fn_index: int, resolver: Resolver) -> str | N
     if fn.is_async or any(d not in _TRANSPARENT_DECORATORS for d in fn.decorators):
         return None  # a decorated function is registered somewhere: not a plain callable
     ref = FuncRef(module, fn_index)
-    if resolver.project.graph.callers_of(ref):
+    callers = resolver.project.graph.callers_of(ref)
+    if callers:
+        if all(
+            c.module.facts.calls[c.row][C_FLAGS] & CALL_IN_HANDED_LAMBDA for c in callers
+        ):  # ``await asyncio.to_thread(lambda: self.load()[key])``
+            return "a function only called from lambdas handed to a thread or callback"
         return None
     if fn.class_index >= 0 and _overrides_a_called_method(module, fn, resolver):
         return None  # it runs where its base class calls the method: ``self._insert(...)``
