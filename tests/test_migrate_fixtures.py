@@ -7,9 +7,10 @@ change), and every case must hold the migration contract (SPEC §6):
 * a fresh scan of the result shows no ASY1xx defect that the original did not have.
 
 ``case.toml``: ``selectors`` (list), optional ``layer``, ``rule``, ``refused = true`` (the
-migration must be refused and nothing written) and ``review`` (substrings that must appear
-in the "needs review" list). ``AWAITIFY_REGEN_MIGRATE=1`` rewrites the ``after/`` trees
-from the current output (review the diff before committing it).
+migration must be refused and nothing written), ``review`` (substrings that must appear in
+the "needs review" list) and ``not-reviewed`` (substrings that must not).
+``AWAITIFY_REGEN_MIGRATE=1`` rewrites the ``after/`` trees from the current output (review
+the diff before committing it).
 """
 
 from __future__ import annotations
@@ -100,6 +101,8 @@ def test_fixture_gives_expected_tree(migrated: tuple[str, Path, MigrationResult]
     messages = [f"{r.path}:{r.line}: {r.message}" for r in result.review]
     for wanted in case.get("review", []):
         assert any(wanted in m for m in messages), (wanted, messages)
+    for unwanted in case.get("not-reviewed", []):
+        assert not any(unwanted in m for m in messages), (unwanted, messages)
 
 
 def test_fixture_properties(migrated: tuple[str, Path, MigrationResult]) -> None:

@@ -284,8 +284,10 @@ BLOCKING_FUNCTIONS: frozenset[str] = frozenset(
         "os.wait",
         "os.waitpid",
         "input",
+        "getpass.getpass",  # reads the terminal, like ``input``
         "open",
         "io.open",
+        "netrc.netrc",  # reads and parses the file when built (niquests' auth lookup)
         # file-system work that reads and writes whole files or trees, like ``open()``
         *(f"shutil.{f}" for f in _SHUTIL_FILE_WORK),
         *(

@@ -168,6 +168,8 @@ def classify(project: ProjectView, resolver: Resolver, site: Site) -> BridgeSite
             return BridgeSite(ASY303, site, api, -1, main)
         if module.layer == "script" or _has_shebang(module):
             return BridgeSite(ASY303, site, api, -1, "module-level code of a script")
+        if module.path.endswith("__main__.py"):  # runs only as ``python -m package``
+            return BridgeSite(ASY303, site, api, -1, "module-level code of `__main__.py`")
         return BridgeSite(ASY206, site, api, -1, "module-level code, run at import time")
     found = b.boundary_kind(module, scope, resolver, project.config)
     if found is not None:

@@ -650,7 +650,14 @@ class Extractor:
 
     def _expr_stmt(self, node: ast.Expr) -> None:
         value = node.value
-        handler = self.expr[type(value)]
+        tp = type(value)
+        if tp is ast.ListComp or tp is ast.SetComp:
+            # ``[asyncio.create_task(f(x)) for x in xs]`` as a statement: every element is
+            # dropped, as if each call were a statement of its own
+            self._generators(value.generators)  # type: ignore[attr-defined]
+            self.visit(value.elt, CTX_EXPR, -1)  # type: ignore[attr-defined]
+            return
+        handler = self.expr[tp]
         if handler is not None:
             handler(value, CTX_EXPR, -1)
 

@@ -317,6 +317,17 @@ class Resolver:
         cache[key] = found
         return found
 
+    def _bound_datagram(self, cls: ClassRef, attr: str) -> bool:
+        """Do the methods of ``cls`` bind ``self.<attr>`` to UDP sockets only?"""
+        in_methods = self.index(cls.module).self_attrs.get(cls.index)
+        assigns = cls.module.facts.assigns
+        types = {
+            self._assign_type(cls.module, a.scope, a.call, a.name, a.annotation, a.line)
+            for a in (assigns[i] for i in (in_methods.get(attr, ()) if in_methods else ()))
+        }
+        types.discard(None)
+        return types == {"socket.socket.datagram"}
+
     def _narrower(self, a: TypeRef, b: TypeRef) -> TypeRef | None:
         """The type of an attribute bound to ``a`` in one place and ``b`` in another: the
         subclass when one class derives from the other (``self.logger = logger`` typed
@@ -366,6 +377,8 @@ class Resolver:
                 t = self._assign_type(c.module, -1, a.call, a.name, a.annotation, a.line)
                 if t is not None:
                     found = t
+            if found == "socket.socket" and self._bound_datagram(c, attr):
+                found = "socket.socket.datagram"  # ``socket: socket.socket`` declared, UDP bound
             if found is not None:
                 continue
             in_methods = idx.self_attrs.get(c.index)

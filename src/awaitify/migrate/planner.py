@@ -1058,10 +1058,15 @@ def _delegates_only(twin: FuncRef, target: FuncRef) -> bool:
     return all(a.target == RETURN_TARGET for a in facts.assigns if a.scope == twin.index)
 
 
+_CONSTRUCTORS = frozenset({"__init__", "__new__", "__post_init__"})
+
+
 def _changes_self(fn: FuncRef) -> str:
     """The ``self.<attr>`` a method's own body rebinds or changes in place
     (``self.items.clear()``), "" when none: moved to a thread, concurrent calls of it
     interleave where they ran one at a time on the loop."""
+    if fn.fn.name in _CONSTRUCTORS:
+        return ""  # the object it sets up is not shared yet
     facts = fn.module.facts
     for a in facts.assigns:
         if a.scope == fn.index and a.target.startswith("self."):

@@ -7,10 +7,17 @@ from awaitify.analysis.facts import C_COL, C_END_COL, C_END_LINE, C_LINE
 from awaitify.analysis.project import Module, ProjectView
 from awaitify.analysis.resolve import FuncRef
 
+#: decorators that ship the function's body to run somewhere else entirely: not on this
+#: process's event loop (pytest-pyodide runs it inside a Pyodide interpreter)
+ELSEWHERE_DECORATORS = frozenset(
+    {"pytest_pyodide.run_in_pyodide", "pytest_pyodide.decorator.run_in_pyodide"}
+)
+
 
 def functions(project: ProjectView, *, is_async: bool) -> list[FuncRef]:
     """The async (or sync) functions of the modules a rule that follows imports checks
-    (several rules walk them: listed once per project)."""
+    (several rules walk them: listed once per project), but those whose body runs in
+    another interpreter (:data:`ELSEWHERE_DECORATORS`)."""
 
     def collect() -> list[FuncRef]:
         return [
@@ -18,6 +25,7 @@ def functions(project: ProjectView, *, is_async: bool) -> list[FuncRef]:
             for module in project.checked_modules
             for index, fn in enumerate(module.facts.functions)
             if fn.is_async == is_async
+            and not (fn.decorators and ELSEWHERE_DECORATORS.intersection(fn.decorators))
         ]
 
     return project.memo("async functions" if is_async else "sync functions", collect)
