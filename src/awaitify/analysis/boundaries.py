@@ -227,6 +227,9 @@ class _ModuleInfo:
 _INFO: weakref.WeakKeyDictionary[Module, _ModuleInfo] = weakref.WeakKeyDictionary()
 
 
+_NEW_LOOP_CALLS = frozenset({"asyncio.new_event_loop", "uvloop.new_event_loop"})
+
+
 def _module_info(module: Module) -> _ModuleInfo:
     found = _INFO.get(module)
     if found is not None:
@@ -235,6 +238,10 @@ def _module_info(module: Module) -> _ModuleInfo:
     argparse_scopes: set[int] = set()
     probe_scopes: set[int] = set()
     schedule_scopes: set[int] = set()
+    # loops a function makes for itself: a task scheduled on one is no dispatch to the
+    # running loop (openai-agents' ``run_sync`` raises with a loop running, and otherwise
+    # runs ``new_loop.create_task(...)`` to completion)
+    own_loops = {(a.scope, a.target) for a in module.facts.assigns if a.call in _NEW_LOOP_CALLS}
     for call in module.facts.calls:
         callee = call[C_CALLEE]
         scope = call[C_SCOPE]
@@ -254,7 +261,9 @@ def _module_info(module: Module) -> _ModuleInfo:
         if callee in _LOOP_PROBES or (last == "is_running" and "." in callee):
             probe_scopes.add(scope)
         elif last in _SCHEDULE_METHODS and "." in callee:
-            schedule_scopes.add(scope)
+            receiver = callee.rpartition(".")[0]
+            if (scope, receiver) not in own_loops and not receiver.endswith("new_event_loop()"):
+                schedule_scopes.add(scope)
     imports_celery = any(imp.target.split(".")[0] == "celery" for imp in module.facts.imports)
     found = _ModuleInfo(
         frozenset(main_called),
@@ -901,6 +910,12 @@ def boundary_kind(
         return EXCLUDED, "excluded path"
     if tests and module.layer == "test":
         return TEST, "test code"
+    if module.facts.functions[fn_index].parent >= 0:
+        # a nested thread target or callback runs on its own, whatever its enclosing
+        # function is (agentops' ``run_async_auth`` inside a loop-aware dispatcher)
+        handed = is_handed_over(module, fn_index, resolver)
+        if handed:
+            return HANDED_OVER, handed
     for s in enclosing_functions(module, fn_index):
         task = is_celery_task(module, s, resolver)
         if task:

@@ -54,6 +54,7 @@ _THREAD_DECORATORS = frozenset(
     {
         "asgiref.sync.sync_to_async", "channels.db.database_sync_to_async",
         "asyncer.asyncify", "textual.work", "textual.worker.work",
+        "tornado.concurrent.run_on_executor",
     }
 )  # fmt: skip
 #: ``getaddrinfo`` with this flag only parses a numeric address: no name lookup, no wait

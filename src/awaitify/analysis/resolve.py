@@ -174,6 +174,7 @@ class Resolver:
         self._attr_types: dict[tuple[int, int, str], TypeRef | None] = {}
         self._own_attr_types: dict[tuple[int, int, str], TypeRef | None] = {}
         self._own_attrs: dict[tuple[int, int], frozenset[str]] = {}
+        self._subclass_index: dict[str, list[ClassRef]] | None = None
         self._mro: dict[tuple[int, int], list[ClassRef]] = {}
         self._module_var: dict[tuple[int, str], TypeRef | None] = {}
         self._name_types: dict[tuple[int, int, str], TypeRef | None] = {}
@@ -347,6 +348,33 @@ class Resolver:
                     return base
         return None
 
+    def _mixed_in_method(self, cls: ClassRef, name: str) -> FuncRef | None:
+        """``self.name()`` in a class that does not define ``name`` (a mixin: lightrag's
+        ``_PipelineMixin`` calls ``self._build_global_config()``): the method its project
+        subclasses define, when they agree on one."""
+        found: FuncRef | None = None
+        for sub in self._subclasses_by_name().get(cls.module.facts.classes[cls.index].name, ()):
+            if sub == cls or cls not in self.mro(sub):
+                continue
+            method = self.find_method(sub, name)
+            if method is None:
+                continue
+            if found is not None and method != found:
+                return None  # two subclasses, two methods: which one runs depends on self
+            found = method
+        return found
+
+    def _subclasses_by_name(self) -> dict[str, list[ClassRef]]:
+        """Class name → the project classes that name it as a base (built once)."""
+        if self._subclass_index is None:
+            index: dict[str, list[ClassRef]] = {}
+            for module in self.project.modules:
+                for i, c in enumerate(module.facts.classes):
+                    for base in c.bases:
+                        index.setdefault(base.rpartition(".")[2], []).append(ClassRef(module, i))
+            self._subclass_index = index
+        return self._subclass_index
+
     def _nested_class(self, cls: ClassRef, name: str) -> ClassRef | None:
         """The class ``name`` defined in the body of ``cls`` (``class Client: class
         _Monitor: ...``), or None."""
@@ -421,7 +449,7 @@ class Resolver:
         line: int = 0,
     ) -> TypeRef | None:
         if annotation in (ENTERED, AENTERED):
-            return self._entered_type(module, scope, call, name, annotation == AENTERED)
+            return self._entered_type(module, scope, call, name, annotation == AENTERED, line)
         if annotation:
             t = self.type_of_annotation(module, annotation)
             if t == "socket.socket" and call and line and self._datagram_socket(module, line):
@@ -438,7 +466,7 @@ class Resolver:
         return None
 
     def _entered_type(
-        self, module: Module, scope: int, call: str, name: str, is_async: bool
+        self, module: Module, scope: int, call: str, name: str, is_async: bool, line: int
     ) -> TypeRef | None:
         """The type ``t`` gets in ``with x as t``: what ``x.__enter__()`` returns (or
         ``__aenter__`` for ``async with``). For a project class that defines the method,
@@ -446,7 +474,7 @@ class Resolver:
         when neither says. A ``@contextmanager`` function's call already gives what it
         yields, and a library's object is taken as its own ``__enter__`` value (a
         ``Session``, a file), as the known APIs describe them."""
-        t = self._assign_type(module, scope, call, name, "")
+        t = self._assign_type(module, scope, call, name, "", line)
         if not isinstance(t, ClassRef):
             return t
         if call:
@@ -824,9 +852,14 @@ class Resolver:
             if cls is None:
                 return None
             if "." not in rest:
-                # a method, or a class nested in the class (``self._Monitor(self)``); a
-                # callable attribute stays unknown
-                return self.find_method(cls, rest) or self._nested_class(cls, rest)
+                # a method, a class nested in the class (``self._Monitor(self)``), or the
+                # method of the one class that mixes this one in; a callable attribute
+                # stays unknown
+                return (
+                    self.find_method(cls, rest)
+                    or self._nested_class(cls, rest)
+                    or self._mixed_in_method(cls, rest)
+                )
             receiver, _, method_name = dotted.rpartition(".")
             return self._method_on(self.type_of(module, scope, receiver), method_name)
         if not rest:

@@ -129,7 +129,11 @@ _LOOP_FUNCTIONS = frozenset(
      "asyncio.create_task", "asyncio.Future", "asyncio.Task", "asyncio.current_task",
      "asyncio.all_tasks", "asyncio.gather", "asyncio.shield", "asyncio.wrap_future",
      "asyncio.events.get_running_loop", "asyncio.events.get_event_loop",
-     "asyncio.tasks.ensure_future", "asyncio.tasks.create_task", "asyncio.futures.Future"}
+     "asyncio.tasks.ensure_future", "asyncio.tasks.create_task", "asyncio.futures.Future",
+     # async clients that bind to the running loop when built (hatchet's gRPC channels)
+     "aiohttp.ClientSession", "aiohttp.client.ClientSession", "aiohttp.TCPConnector",
+     "aiohttp.connector.TCPConnector", "grpc.aio.insecure_channel", "grpc.aio.secure_channel",
+     "grpc.aio.server"}
 )  # fmt: skip
 #: calls that make an event loop of the caller's own: loop-bound calls next to them use it
 _OWN_LOOP = frozenset(
@@ -144,6 +148,7 @@ _GENERATOR_CONTEXT = frozenset({"contextlib.contextmanager", "contextmanager"})
 #: ``asyncio.to_thread``, their result would then be used on the loop's thread
 _THREAD_BOUND = ("sqlite3.connect", "sqlite3.Connection.", "sqlite3.Cursor.")
 _SESSION_PREFIX = apis.SYNC_SESSION + "."
+_SESSION_QUERY = apis.SYNC_SESSION + ".query"
 _FLASK_SQLALCHEMY = "flask_sqlalchemy.SQLAlchemy"
 _SCOPED_SESSIONS = frozenset(
     {"sqlalchemy.orm.scoped_session", "sqlalchemy.orm.scoping.scoped_session"}
@@ -328,9 +333,15 @@ class Planner:
                             "project decorator awaitify does not see through: check that it "
                             "passes the coroutine on (and awaits it where it uses the "
                             "result)")  # fmt: skip
-        # every definition under the same name: ``@overload`` stubs, ``if``/``else`` defs
+        # every definition under the same name: ``@overload`` stubs, ``if``/``else`` defs;
+        # not ``_``, the throwaway name (marimo's cells are all ``def _():``)
         for i, other in enumerate(module.facts.functions):
-            if i != ref.index and other.qualname == fn.qualname and not other.is_async:
+            if (
+                i != ref.index
+                and other.qualname == fn.qualname
+                and not other.is_async
+                and fn.name != "_"
+            ):
                 self._convert(FuncRef(module, i), why)
         if fn.class_index >= 0 and fn.parent < 0:
             self._convert_family(ref)
@@ -599,6 +610,10 @@ class Planner:
             call = calls[site.row]
             ctx = call[C_CTX]
             if ctx == CTX_AWAIT:
+                if site.kind == KIND_BRIDGE:  # ``await loop.run_until_complete(c)``
+                    self.review(module, call[C_LINE], f"`{site.api}` is awaited: it raises in "
+                                "a running loop before there is anything to await; await the "
+                                "coroutine it is given instead")  # fmt: skip
                 continue
             if site.kind == KIND_PROJECT:
                 target = site.target
@@ -687,6 +702,17 @@ class Planner:
                     self.plan.on_loop.append((module.path, fn.label, site.api))
                 else:
                     self._edit(module, site.row, OFFLOAD, site.api)
+                    if site.api == _SESSION_QUERY and not _query_runs(module, call):
+                        self.review(module, call[C_LINE], "`Session.query(...)` is moved to a "
+                                    "thread, but a query runs its SQL where it is iterated or "
+                                    "counted: keep those steps in the same thread (`.all()`, "
+                                    "`.count()` inside the call moved)")  # fmt: skip
+                    elif site.api.startswith(_SESSION_PREFIX) and _on_self(call):
+                        self.review(module, call[C_LINE], f"`{site.api}` on a session kept on "
+                                    "`self` is moved to a thread: if other coroutines use the "
+                                    "same session meanwhile, two threads use one `Session`, "
+                                    "which it does not allow; give each task a session of its "
+                                    "own, or use an `AsyncSession`")  # fmt: skip
             elif site.kind == KIND_BRIDGE:
                 self._unbridge(fn, site)
             elif site.kind == KIND_ASYNC_API and was_sync and ctx == CTX_RETURN:
@@ -1044,6 +1070,35 @@ _MUTATORS = frozenset(
     {"append", "extend", "insert", "remove", "pop", "popitem", "clear", "update", "add",
      "discard", "setdefault"}
 )  # fmt: skip
+
+
+#: ``Query`` methods that run its SQL (the others build a new query)
+_QUERY_RUNS = frozenset(
+    {"all", "first", "one", "one_or_none", "scalar", "count", "delete", "update", "get",
+     "exists", "scalars", "__iter__"}
+)  # fmt: skip
+
+
+def _query_runs(module: Module, call: CallRow) -> bool:
+    """Does the chain that starts with this ``session.query(...)`` call end in a method that
+    runs the query (``.filter(...).count()``), so that moving the chain moves the SQL too?"""
+    prefix = call[C_CALLEE] + "()."
+    last = ""
+    for c in module.facts.calls:
+        callee = c[C_CALLEE]
+        if (
+            c[C_SCOPE] == call[C_SCOPE]
+            and callee.startswith(prefix)
+            and len(callee) > len(last)
+            and call[C_LINE] <= c[C_LINE] <= call[C_END_LINE]
+        ):
+            last = callee
+    return last.rpartition(".")[2] in _QUERY_RUNS
+
+
+def _on_self(call: CallRow) -> bool:
+    """Is the call made on an attribute of ``self`` (``self.db.commit()``)?"""
+    return call[C_CALLEE].startswith("self.")
 
 
 def _delegates_only(twin: FuncRef, target: FuncRef) -> bool:

@@ -14,7 +14,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from awaitify.analysis.facts import FN_GENERATOR, FN_PROPERTY
+from awaitify.analysis.facts import FN_GENERATOR, FN_PROPERTY, Function
 from awaitify.analysis.project import Module, ProjectView
 from awaitify.analysis.resolve import FuncRef
 from awaitify.config import LAYERS
@@ -132,7 +132,7 @@ def _symbol(selection: Selection, index: _Index, selector: Selector) -> None:
     if found:
         for i in found:
             fn = facts.functions[i]
-            if fn.name.startswith("__") and fn.name.endswith("__"):
+            if fn.name.startswith("__") and fn.name.endswith("__") and not fn.is_async:
                 raise UsageError(
                     f"{selector.text}: `{fn.qualname}` is a dunder method; awaitify keeps those sync"
                 )
@@ -169,7 +169,11 @@ def _from_findings(selection: Selection, index: _Index, findings: Sequence[Findi
         module = index.by_path.get(f.path)
         if module is None:
             continue
-        for i in functions_named(module, f.symbol):
+        named = functions_named(module, f.symbol)
+        # of several definitions under one name (marimo's ``def _():`` cells), the one the
+        # finding is in
+        holding = [i for i in named if _holds(module.facts.functions[i], f.line)]
+        for i in holding or named:
             fn = module.facts.functions[i]
             if fn.flags & FN_GENERATOR and not fn.is_async:
                 selection.review.append(
@@ -177,9 +181,15 @@ def _from_findings(selection: Selection, index: _Index, findings: Sequence[Findi
                            "convert it by hand")
                 )  # fmt: skip
                 continue
-            if fn.flags & FN_PROPERTY or (fn.name.startswith("__") and fn.name.endswith("__")):
-                continue
+            if not fn.is_async and (
+                fn.flags & FN_PROPERTY or (fn.name.startswith("__") and fn.name.endswith("__"))
+            ):
+                continue  # (an ``async def __aenter__`` stays: only its calls change)
             selection.add(FuncRef(module, i))
+
+
+def _holds(fn: Function, line: int) -> bool:
+    return fn.line <= line <= fn.end_line
 
 
 def select(

@@ -4,14 +4,17 @@ from collections.abc import Iterator
 
 from awaitify.analysis import apis
 from awaitify.analysis.callgraph import KIND_BLOCKING
-from awaitify.analysis.facts import C_CALLEE
+from awaitify.analysis.facts import C_CALLEE, C_COL, C_END_COL, C_END_LINE, C_LINE
 from awaitify.analysis.locks import lock_withs
 from awaitify.analysis.project import ProjectView
+from awaitify.analysis.resolve import FuncRef
+from awaitify.analysis.threadsafe import threadsafe_waits
 from awaitify.model import Category
 from awaitify.rules.base import Hit, Rule
 from awaitify.rules.helpers import class_of, functions, span
 
 _LOCK_ACQUIRE = f"{apis.THREAD_LOCK}.acquire"
+_THREADSAFE_RESULT = f"{apis.THREAD_FUTURE}.result"
 _ASYNC_TWINS = {
     "time.sleep": "`await asyncio.sleep(...)`",
     "requests.get": "an async HTTP client (`httpx.AsyncClient`, `aiohttp`)",
@@ -111,6 +114,26 @@ class BlockingCallInAsync(Rule):
                     instead=(
                         "an `asyncio.Lock` entered with `async with`: this one is held across "
                         "an `await`, so another coroutine that takes it blocks the loop for good"
+                    ),
+                )  # fmt: skip
+
+        checked = set(functions(project, is_async=True))
+        for module in project.checked_modules:
+            for wait in threadsafe_waits(module):
+                fn = FuncRef(module, wait.scope)
+                if wait.on_running_loop or fn not in checked:
+                    continue  # on the running loop it is a deadlock: ASY103's
+                call = module.facts.calls[wait.row]
+                yield self.hit(
+                    module, call[C_LINE], call[C_COL], call[C_END_LINE], call[C_END_COL],
+                    symbol=fn.label,
+                    chain=(fn.label, _THREADSAFE_RESULT),
+                    class_index=class_of(module, fn.index),
+                    api=_THREADSAFE_RESULT,
+                    func=fn.fn.name,
+                    instead=(
+                        "`await asyncio.wrap_future(future)`: the coroutine runs on another "
+                        "thread's loop, and this one waits for it without blocking"
                     ),
                 )  # fmt: skip
 

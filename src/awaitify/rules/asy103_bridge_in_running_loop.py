@@ -4,26 +4,18 @@ from collections.abc import Iterator
 
 from awaitify.analysis.callgraph import KIND_BRIDGE, KIND_PROJECT
 from awaitify.analysis.facts import (
-    C_ARGS,
-    C_CALLEE,
     C_COL,
     C_END_COL,
     C_END_LINE,
-    C_FLAGS,
     C_LINE,
-    C_PARENT,
-    C_SCOPE,
-    CALL_IN_LAMBDA,
-    CALL_UNREACHABLE,
 )
 from awaitify.analysis.project import Module, ProjectView
 from awaitify.analysis.resolve import FuncRef
+from awaitify.analysis.threadsafe import threadsafe_waits
 from awaitify.model import Category
 from awaitify.rules.base import Hit, Rule
 from awaitify.rules.helpers import class_of, functions
 
-_RUNNING_LOOP = frozenset({"asyncio.get_running_loop", "asyncio.get_event_loop"})
-_THREADSAFE_RESULT = "asyncio.run_coroutine_threadsafe().result"
 _TRIO_RUN = "trio.run"
 
 
@@ -89,20 +81,11 @@ class BridgeInRunningLoop(Rule):
         colors = project.colors
         bridging = colors.bridging
         for module in project.checked_modules:
-            for row, call in enumerate(module.facts.calls):
-                scope = call[C_SCOPE]
-                if call[C_CALLEE] != _THREADSAFE_RESULT or scope < 0:
-                    continue
-                if call[C_FLAGS] & CALL_UNREACHABLE:
-                    continue
-                fn = FuncRef(module, scope)
-                if (
-                    fn.fn.is_async
-                    and not call[C_FLAGS] & CALL_IN_LAMBDA
-                    and self._on_running_loop(fn, row)
-                ):
+            for wait in threadsafe_waits(module):
+                fn = FuncRef(module, wait.scope)
+                if wait.on_running_loop and fn.fn.is_async:
                     yield self._hit(
-                        fn, module, row, (fn.label, "asyncio.run_coroutine_threadsafe"),
+                        fn, module, wait.row, (fn.label, "asyncio.run_coroutine_threadsafe"),
                         "`run_coroutine_threadsafe(..., loop).result()`", deadlock=True,
                     )  # fmt: skip
         for fn in functions(project, is_async=True):
@@ -120,32 +103,6 @@ class BridgeInRunningLoop(Rule):
                         chain,
                         f"`{target.label}` (via {' → '.join(chain)})",
                     )
-
-    @staticmethod
-    def _on_running_loop(fn: FuncRef, row: int) -> bool:
-        """Is the ``loop`` argument of the inner ``run_coroutine_threadsafe`` the running loop?"""
-        calls = fn.module.facts.calls
-        inner = None
-        for i in range(row - 1, -1, -1):  # the inner call was recorded just before
-            if (
-                calls[i][C_SCOPE] == fn.index
-                and calls[i][C_CALLEE] == "asyncio.run_coroutine_threadsafe"
-            ):
-                inner = i
-                break
-        if inner is None:
-            return False
-        args = calls[inner][C_ARGS]
-        loop_name = args[1] if len(args) > 1 else ""
-        if not loop_name:  # ``run_coroutine_threadsafe(c, asyncio.get_running_loop())``
-            return any(
-                c[C_PARENT] == inner and c[C_CALLEE] in _RUNNING_LOOP
-                for c in calls[inner + 1 : row + 8]
-            )
-        for a in fn.module.facts.assigns:
-            if a.scope == fn.index and a.target == loop_name and a.call in _RUNNING_LOOP:
-                return True
-        return False
 
     def _hit(
         self,
