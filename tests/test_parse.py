@@ -4,6 +4,7 @@ give a finding or a count, never an exception."""
 from __future__ import annotations
 
 import ast
+import sys
 import textwrap
 import warnings
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from awaitify.analysis.facts import C_CALLEE, C_SCOPE, FileFacts
 from awaitify.api import ScanOptions, scan
 from awaitify.config import Config
+from awaitify.engine.newer_syntax import lower_newer_syntax
 from awaitify.engine.parse import facts_from_bytes
 
 
@@ -284,6 +286,65 @@ def test_other_constructs_keep_cpythons_position() -> None:
             ast.parse(src, feature_version=(3, 11))
         assert problem is not None
         assert (problem.line, problem.col) == (expected.value.lineno, expected.value.offset)
+
+
+# PEP 695 (Python 3.12): on an older interpreter, lowered so that CPython reads the file
+GENERIC = textwrap.dedent(
+    """\
+    import time
+
+    type Pair[T] = tuple[T, T]
+
+
+    class Store[T]:
+        async def load(self) -> None:
+            time.sleep(1)
+
+        def get[U: int](self, x: U) -> U:
+            return x
+    """
+).encode()
+
+
+def test_newer_python_syntax_is_no_syntax_error_and_is_analysed_whole() -> None:
+    f = facts_from_bytes(GENERIC)
+    assert f.syntax_error is None and not f.salvaged
+    assert [(fn.qualname, fn.is_async) for fn in f.functions] == [
+        ("Store.load", True),
+        ("Store.get", False),
+    ]
+    assert [c.name for c in f.classes] == ["Store"]
+    assert any(call[C_CALLEE] == "time.sleep" for call in f.calls)
+
+
+def test_newer_python_syntax_against_an_older_target_is_asy002() -> None:
+    problem = facts_from_bytes(GENERIC, (3, 11)).newer_syntax
+    assert problem is not None
+    # CPython 3.12's own message for a construct on the line, whichever Python runs awaitify
+    # (3.12 names the alias's type parameters first; lowering, its ``type`` keyword)
+    assert problem.message in (
+        "Type statement is only supported in Python 3.12 and greater",
+        "Type parameter lists are only supported in Python 3.12 and greater",
+    )
+    assert problem.line == 3
+    assert facts_from_bytes(GENERIC, (3, 12)).newer_syntax is None
+
+
+def test_a_broken_file_with_newer_syntax_stays_asy001() -> None:
+    f = facts_from_bytes(b"class Store[T]:\n    def f(self):\n        return (\n")
+    assert f.syntax_error is not None
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="lowering runs below Python 3.12")
+def test_lowering_keeps_every_column() -> None:
+    lowered = lower_newer_syntax(GENERIC.decode())
+    assert lowered is not None
+    before = GENERIC.decode().splitlines()
+    after = lowered.text.splitlines()
+    assert [len(line) for line in after] == [len(line) for line in before]
+    assert after[2] == "_ =  Pair[T] = tuple[T, T]"
+    assert after[5] == "class Store   :"
+    assert (lowered.line, lowered.col) == (3, 0)
 
 
 def test_a_broken_file_is_asy001_not_asy002() -> None:

@@ -71,7 +71,12 @@ class Colors:
             if fn.fn.is_async or not graph.runs_body_when_called(fn) or stops(fn):
                 continue
             for site in graph.body_sites(fn):
-                if _seeds(site, kind):
+                if _seeds(site, kind) and not (
+                    # a bridge with a ``RuntimeError`` fallback in a loop-aware dispatcher
+                    # (telethon's ``disconnect``) never runs with a loop running
+                    site.kind == KIND_BRIDGE
+                    and is_loop_dispatcher(fn.module, fn.index, graph) is not None
+                ):
                     found[fn] = Reason(site, None)
                     queue.append(fn)
                     break

@@ -351,14 +351,16 @@ class Resolver:
     def _mixed_in_method(self, cls: ClassRef, name: str) -> FuncRef | None:
         """``self.name()`` in a class that does not define ``name`` (a mixin: lightrag's
         ``_PipelineMixin`` calls ``self._build_global_config()``): the method its project
-        subclasses define, when they agree on one."""
+        subclasses define, when every one of them has it and they agree on one."""
         found: FuncRef | None = None
         for sub in self._subclasses_by_name().get(cls.module.facts.classes[cls.index].name, ()):
             if sub == cls or cls not in self.mro(sub):
                 continue
             method = self.find_method(sub, name)
             if method is None:
-                continue
+                # a subclass without it binds it some other way (redis's ``Search`` sets
+                # ``self.execute_command`` to its client's): which one runs is unknown
+                return None
             if found is not None and method != found:
                 return None  # two subclasses, two methods: which one runs depends on self
             found = method

@@ -33,6 +33,7 @@ from awaitify.analysis.project import Module
 
 THREADSAFE = "asyncio.run_coroutine_threadsafe"
 _CHAINED_RESULT = THREADSAFE + "().result"
+_WRAP_FUTURE = frozenset({"asyncio.wrap_future", "asyncio.futures.wrap_future"})
 _RUNNING_LOOP = frozenset(
     {"asyncio.get_running_loop", "asyncio.get_event_loop", "asyncio.events.get_running_loop"}
 )
@@ -89,10 +90,21 @@ def _future_variables(module: Module, scope: int) -> dict[str, int]:
         for i, c in enumerate(calls)
         if c[C_SCOPE] == scope and c[C_CALLEE] == THREADSAFE
     }
+    # a future the function also awaits (``await asyncio.wrap_future(cf)``) is waited for
+    # in the branch where a loop runs; its ``.result()`` is the other branch's (google-adk)
+    awaited = {
+        arg
+        for c in calls
+        if c[C_SCOPE] == scope and c[C_CALLEE] in _WRAP_FUTURE
+        for arg in c[C_ARGS]
+    }
     return {
         a.target: by_line[a.line]
         for a in module.facts.assigns
-        if a.scope == scope and a.call == THREADSAFE and a.line in by_line
+        if a.scope == scope
+        and a.call == THREADSAFE
+        and a.line in by_line
+        and a.target not in awaited
     }
 
 

@@ -16,6 +16,7 @@ import warnings
 from awaitify.analysis.extract import extract_module
 from awaitify.analysis.facts import FileFacts, Function, SyntaxProblem
 from awaitify.analysis.tables import build_tables
+from awaitify.engine.newer_syntax import INTRODUCED, Lowered, lower_newer_syntax
 from awaitify.engine.salvage import salvage
 
 _SUPPRESSION = re.compile(
@@ -200,6 +201,19 @@ def _on_construct(
     )
 
 
+def _lowered_problem(
+    lowered: Lowered, target: tuple[int, int] | None, lines: list[str]
+) -> SyntaxProblem | None:
+    """ASY002 for a file in syntax newer than the running Python, when the configured
+    target is older than the Python that introduced it."""
+    if target is None or target >= INTRODUCED:
+        return None
+    code = lines[lowered.line - 1].rstrip("\r\n") if lowered.line <= len(lines) else ""
+    return SyntaxProblem(
+        lowered.message, lowered.line, lowered.col + 1, lowered.line, lowered.end_col + 1, code
+    )
+
+
 def _lines(data: bytes) -> tuple[str, list[str]]:
     text = decode(data)
     return text, text.splitlines(keepends=True)
@@ -218,6 +232,7 @@ def facts_from_bytes(data: bytes, target: tuple[int, int] | None = None) -> File
     as before; so is a file :func:`decode` would not read as the parser does (a BOM, a
     coding cookie other than UTF-8), whose text could differ from the parser's."""
     problem: SyntaxProblem | None = None
+    newer: SyntaxProblem | None = None
     tree: ast.Module | None = None
     degraded = ""
     salvaged = False
@@ -240,6 +255,16 @@ def facts_from_bytes(data: bytes, target: tuple[int, int] | None = None) -> File
         except SyntaxError as exc:
             text, lines = _lines(data)
             problem = _problem(exc, lines)
+            lowered = lower_newer_syntax(text)
+            if lowered is not None:
+                try:
+                    tree = _parse(lowered.text)
+                except (SyntaxError, RecursionError, MemoryError, ValueError):
+                    pass  # broken for any Python: ASY001 as read
+                else:  # valid newer Python (PEP 695): no syntax error
+                    problem = None
+                    newer = _lowered_problem(lowered, target, lines)
+                    target = None  # what newer syntax there is, is known now
         except (RecursionError, MemoryError) as exc:
             text, lines = _lines(data)
             kind = "recursion depth" if isinstance(exc, RecursionError) else "memory"
@@ -258,7 +283,6 @@ def facts_from_bytes(data: bytes, target: tuple[int, int] | None = None) -> File
         salvaged = tree is not None
         if tree is None:
             degraded = "no part of the file could be recovered"
-    newer = None
     if problem is None and target is not None and target < _RUNNING:
         assert tree is not None  # parsed: no problem
         if text is None:
