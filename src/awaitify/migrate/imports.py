@@ -17,7 +17,9 @@ statements — a textual check that errs on the side of keeping an import.
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -197,4 +199,27 @@ def _bound(alias: cst.ImportAlias) -> str:
 
 
 def _uses(text: str, name: str) -> int:
-    return len(re.findall(rf"(?<![\w.]){re.escape(name)}\b", text))
+    """How many times ``text`` uses the name ``name`` in code: not as an attribute
+    (``x.time``), not in a comment or a string (a docstring's "a long time"). In an
+    f-string (one token before Python 3.12) every occurrence counts: keeping an unused import
+    is harmless, dropping a used one is not."""
+    pattern = re.compile(rf"(?<![\w.]){re.escape(name)}\b")
+    count = 0
+    previous = ""
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.NAME and tok.string == name and previous != ".":
+                count += 1
+            elif tok.type == tokenize.STRING and _FSTRING_PREFIX.match(tok.string):
+                count += len(pattern.findall(tok.string))
+            if tok.type not in _LAYOUT_TOKENS:
+                previous = tok.string
+    except (tokenize.TokenError, SyntaxError):
+        return len(pattern.findall(text))
+    return count
+
+
+_FSTRING_PREFIX = re.compile(r"(?i)[rb]?f[rb]?['\"]")
+_LAYOUT_TOKENS = frozenset(
+    {tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT}
+)
