@@ -42,6 +42,7 @@ PROCESS_QUEUE = "multiprocessing.Queue"
 #: ``.result()`` waits for the job (``run_coroutine_threadsafe(...).result()`` is ASY103's)
 EXECUTOR = "concurrent.futures.Executor"
 THREAD_FUTURE = "concurrent.futures.Future"
+SSL_CONTEXT = "ssl.SSLContext"
 #: the managers Django gives every model class
 DJANGO_MANAGER_ATTRIBUTES = frozenset({"objects", "_default_manager", "_base_manager"})
 
@@ -60,6 +61,9 @@ LIBRARY_OF: dict[str, str] = {
     PROCESS_QUEUE: "multiprocessing",
     "threading.Thread": "threading",
     "threading.Event": "threading",
+    "threading.Condition": "threading",
+    "threading.Barrier": "threading",
+    SSL_CONTEXT: "ssl",
     "multiprocessing.Process": "multiprocessing",
     EXECUTOR: "concurrent",
 }
@@ -126,6 +130,8 @@ TYPE_ALIASES: dict[str, str] = {
 
 #: calling this produces an instance of the type (constructors and factory functions)
 CONSTRUCTS: dict[str, str] = {
+    "ssl.create_default_context": SSL_CONTEXT,
+    "ssl.SSLContext": SSL_CONTEXT,
     "requests.Session": "requests.Session",
     "requests.session": "requests.Session",
     "httpx.Client": "httpx.Client",
@@ -145,6 +151,8 @@ CONSTRUCTS: dict[str, str] = {
     "threading.Lock": "threading.Lock",
     "threading.Thread": "threading.Thread",
     "threading.Event": "threading.Event",
+    "threading.Condition": "threading.Condition",
+    "threading.Barrier": "threading.Barrier",
     "multiprocessing.Process": "multiprocessing.Process",
     EXECUTOR: EXECUTOR,  # ``ThreadPoolExecutor(...)``, once its name is made canonical
     "flask_sqlalchemy.SQLAlchemy": "flask_sqlalchemy.SQLAlchemy",
@@ -288,6 +296,12 @@ BLOCKING_FUNCTIONS: frozenset[str] = frozenset(
         "open",
         "io.open",
         "netrc.netrc",  # reads and parses the file when built (niquests' auth lookup)
+        "concurrent.futures.wait",  # waits for the futures (``concurrent.futures.Future.result``)
+        "ssl.create_default_context",  # loads the system's or the given CA certificates
+        # dnspython's sync resolver sends the query and waits (``dns.asyncresolver`` does not)
+        "dns.resolver.resolve",
+        "dns.resolver.query",
+        "dns.resolver.resolve_address",
         # file-system work that reads and writes whole files or trees, like ``open()``
         *(f"shutil.{f}" for f in _SHUTIL_FILE_WORK),
         *(
@@ -360,6 +374,10 @@ _ELASTICSEARCH_CALLS = frozenset(
 )  # fmt: skip
 
 BLOCKING_METHODS: dict[str, frozenset[str]] = {
+    # reading certificate files (homeassistant's blocking-call detector lists the same)
+    SSL_CONTEXT: frozenset(
+        {"load_verify_locations", "load_cert_chain", "load_default_certs", "set_default_verify_paths"}
+    ),
     "requests.Session": frozenset({*_HTTP_VERBS, "send"}),
     "httpx.Client": frozenset({*_HTTP_VERBS, "send", "stream"}),
     SYNC_SESSION: _SESSION_METHODS,
@@ -377,6 +395,8 @@ BLOCKING_METHODS: dict[str, frozenset[str]] = {
     "subprocess.Popen": frozenset({"wait", "communicate"}),
     "threading.Thread": frozenset({"join"}),
     "threading.Event": frozenset({"wait"}),
+    "threading.Condition": frozenset({"wait", "wait_for"}),
+    "threading.Barrier": frozenset({"wait"}),
     "multiprocessing.Process": frozenset({"join"}),
     EXECUTOR: frozenset({"shutdown"}),  # waits for every job, unless ``wait=False``
     THREAD_FUTURE: frozenset({"result"}),
@@ -412,7 +432,13 @@ BLOCKS_ON_ENTER = frozenset({f"{PSYCOPG_POOL}.connection"})
 #: event is how sync-over-async plumbing waits for a loop running in another thread
 #: (distributed's ``sync()``, redis's ``BackgroundScheduler``), which the async API behind
 #: a loop-aware dispatcher never reaches: 75 false findings on distributed
-DIRECT_ONLY = frozenset({"threading.Event.wait"})
+DIRECT_ONLY = frozenset(
+    {"threading.Event.wait", "threading.Condition.wait", "threading.Condition.wait_for",
+     "threading.Barrier.wait",
+     # prefect's ``drain_all`` returns ``asyncio.wait(...)`` with a loop running and
+     # waits with ``concurrent.futures.wait`` only without one
+     "concurrent.futures.wait"}
+)  # fmt: skip
 
 # -- coroutines ---------------------------------------------------------------------------
 ASYNC_FUNCTIONS: frozenset[str] = frozenset(

@@ -304,23 +304,23 @@ def is_celery_task(module: Module, fn_index: int, resolver: Resolver) -> str | N
     for deco in fn.decorators:
         name = resolver.absolute(module, deco) if deco.startswith(".") else deco
         if name in _CELERY_DECORATORS:
-            return f"@{deco}"
+            return f"@{deco.lstrip('.')}"
         if extra and (
             name in extra or _glob_match(extra, name) or any(name.endswith("." + e) for e in extra)
         ):
-            return f"@{deco}"
+            return f"@{deco.lstrip('.')}"
         receiver, _, method = name.rpartition(".")
         if not receiver or method not in _CELERY_APP_METHODS:
             continue
         origin = variable_origin(resolver, module, fn.parent, receiver)
         if _is_celery_origin(origin) or _returns_celery(resolver, origin.project):
-            return f"@{deco}"
+            return f"@{deco.lstrip('.')}"
         if origin.callee or origin.project is not None:
             continue  # built by something else: not a Celery app
         if "celery" in origin.key.lower():
-            return f"@{deco}"
+            return f"@{deco.lstrip('.')}"
         if receiver.rpartition(".")[2] == "app" and _module_info(module).imports_celery:
-            return f"@{deco}"
+            return f"@{deco.lstrip('.')}"
     if fn.name == "run" and fn.class_index >= 0:
         cls = ClassRef(module, fn.class_index)
         if any(b in _CELERY_TASK_BASES for b in resolver.external_bases(cls)):
@@ -515,13 +515,13 @@ def _cli_decorator(module: Module, fn: Function, resolver: Resolver | None) -> s
         root = deco.split(".")[0]
         last = deco.rpartition(".")[2]
         if root in _CLI_PACKAGES and last in ("command", "group", "callback"):
-            return f"@{deco}"
+            return f"@{deco.lstrip('.')}"
         if root in _CLI_PACKAGES and last in _CLI_PASS_DECORATORS:
-            return f"@{deco}"
+            return f"@{deco.lstrip('.')}"
         if deco in ("command", "group"):  # ``from click import command``
             if any(i.local == deco and i.target.split(".")[0] in _CLI_PACKAGES
                    for i in module.facts.imports):  # fmt: skip
-                return f"@{deco}"
+                return f"@{deco.lstrip('.')}"
             continue
         receiver, _, method = deco.rpartition(".")
         if not receiver or method not in _CLI_METHODS:
@@ -529,17 +529,17 @@ def _cli_decorator(module: Module, fn: Function, resolver: Resolver | None) -> s
         if resolver is not None:
             origin = variable_origin(resolver, module, fn.parent, receiver)
             if _cli_origin(origin):
-                return f"@{deco}"
+                return f"@{deco.lstrip('.')}"
             if origin.callee and origin.callee.split(".")[0] not in _CLI_PACKAGES:
                 continue  # ``@bolt_app.command`` (Slack) and the like
             # a function decorated with ``@click.group()`` used as ``@cli.command()``
             target = resolver.resolve_name(module, fn.parent, receiver)
             if isinstance(target, FuncRef) and _is_cli_group_function(target.fn):
-                return f"@{deco}"
+                return f"@{deco.lstrip('.')}"
             if origin.project is not None:
                 continue
         if method == "command":
-            return f"@{deco}"  # ``@cli.command()``/``@app.command()`` of an unseen CLI object
+            return f"@{deco.lstrip('.')}"  # ``@cli.command()``/``@app.command()`` of an unseen CLI object
     return None
 
 

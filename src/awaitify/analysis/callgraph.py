@@ -190,8 +190,14 @@ class CallGraph:
     def _waiting_api_names(self, imported: frozenset[str] | None = None) -> set[str]:
         """Last name segments of the APIs that block or bridge (a call of one matters in any
         context); with ``imported``, the top-level packages the project imports, only the
-        methods of the libraries among them (``apis.LIBRARY_OF``)."""
-        names = {api.rpartition(".")[2] for api in (*apis.BLOCKING_FUNCTIONS, *apis.BRIDGES)}
+        methods of the libraries among them (``apis.LIBRARY_OF``) and the functions of those
+        packages (no call resolves to ``dns.resolver.resolve`` in a project that never imports
+        ``dns``; a builtin such as ``open`` always counts)."""
+        names = {
+            api.rpartition(".")[2]
+            for api in (*apis.BLOCKING_FUNCTIONS, *apis.BRIDGES)
+            if imported is None or "." not in api or api.partition(".")[0] in imported
+        }
         names.update(api.rpartition(".")[2] for api in self._extra_blocking)
         for owner, methods in apis.BLOCKING_METHODS.items():
             if _imported(owner, imported):

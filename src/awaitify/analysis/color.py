@@ -62,9 +62,9 @@ class Colors:
         seeds = sorted({(position[id(site.module)], site.scope) for site in seed_sites})
 
         def stops(fn: FuncRef) -> bool:
-            return (
-                kind == KIND_BRIDGE and is_loop_dispatcher(fn.module, fn.index, graph) is not None
-            )
+            if kind == KIND_BRIDGE:
+                return is_loop_dispatcher(fn.module, fn.index, graph) is not None
+            return _prewarmed_cache(fn, graph)
 
         for module_position, index in seeds:
             fn = FuncRef(modules[module_position], index)
@@ -129,3 +129,26 @@ def _seeds(site: Site, kind: int) -> bool:
         fallback = bool(site.module.facts.calls[site.row][C_FLAGS] & CALL_IN_TRY_RUNTIME_ERROR)
         return fallback == (kind == KIND_BLOCKING)
     return site.kind == kind
+
+
+#: decorators that keep a function's result: its body runs on the first call only
+_CACHES = frozenset(
+    {"functools.cache", "functools.lru_cache", "cache", "lru_cache", "functools.cached_property"}
+)
+
+
+def _prewarmed_cache(fn: FuncRef, graph: CallGraph) -> bool:
+    """A cached function that module-level code already calls, directly or through one
+    wrapper, when the module is imported: later calls, from async code included, find the
+    result in the cache (homeassistant's ``_client_context``, an SSL context built at
+    import as ``_DEFAULT_SSL_CONTEXT = client_context()``). Its blocking work is done before
+    any event loop runs."""
+    if not fn.fn.decorators or not _CACHES.intersection(fn.fn.decorators):
+        return False
+    for site in graph.callers_of(fn):
+        if site.scope < 0:
+            return True
+        wrapper = FuncRef(site.module, site.scope)
+        if not wrapper.fn.is_async and any(s.scope < 0 for s in graph.callers_of(wrapper)):
+            return True
+    return False

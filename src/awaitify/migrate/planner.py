@@ -590,6 +590,14 @@ class Planner:
 
     def _edit(self, module: Module, row: int, kind: str, what: str, twin: str = "") -> None:
         call = module.facts.calls[row]
+        if (kind == OFFLOAD or twin.startswith("asyncio.")) and _runs_under_trio(module):
+            # ``asyncio.to_thread`` and ``asyncio.sleep`` need an asyncio loop; a trio
+            # program's coroutines have none (paho-mqtt's ``loop_trio.py``)
+            self.review(module, call[C_LINE], f"`{what}` is not rewritten: the module uses "
+                        "trio, where `asyncio.to_thread`/`asyncio.sleep` have no loop to run "
+                        "on; use `trio.to_thread.run_sync(...)` or `trio.sleep(...)`")  # fmt: skip
+            self.plan.on_loop.append((module.path, "", what))
+            return
         self._edits[(id(module), row)] = CallEdit(kind, row, span_of(call), what, twin)
 
     # -- bodies ---------------------------------------------------------------------------------
@@ -665,7 +673,7 @@ class Planner:
                         self._edit(module, site.row, TWIN, target.label, method_twin)
                     else:
                         self._edit(module, site.row, OFFLOAD, target.label)
-                        changed = _changes_self(target)
+                        changed = self.changes_self(target)
                         if changed:
                             self.review(module, call[C_LINE], f"`{target.label}` is moved to "
                                         f"a thread and changes `{changed}`: calls that ran one "
@@ -779,6 +787,56 @@ class Planner:
             # the sync method and does more, so it is no stand-in: the call goes to a thread
             return ""
         return name
+
+    def changes_self(self, fn: FuncRef) -> str:
+        """The ``self.<attr>`` a method's own body rebinds or changes (``self.items.clear()``,
+        ``self.items[k] = v``, ``self.count += 1``, ``del self.cache[k]``, ``self.thread =
+        None``), "" when none: moved to a thread, concurrent calls of it interleave where
+        they ran one at a time on the loop. A constructor's object is not shared yet."""
+        if fn.fn.name in _CONSTRUCTORS or fn.fn.class_index < 0:
+            return ""
+        node = self._def_node(fn)
+        if node is None:
+            return ""
+        stack: list[ast.AST] = list(reversed(node.body))  # the first change in source order
+        while stack:
+            n = stack.pop()
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                continue  # runs elsewhere, or not now
+            targets: list[ast.expr] = []
+            if isinstance(n, ast.Assign):
+                targets = n.targets
+            elif isinstance(n, (ast.AugAssign, ast.AnnAssign)):
+                targets = [n.target]
+            elif isinstance(n, ast.Delete):
+                targets = n.targets
+            elif (
+                isinstance(n, ast.Call)
+                and isinstance(n.func, ast.Attribute)
+                and n.func.attr in _MUTATORS
+            ):
+                targets = [n.func.value]
+            for t in targets:
+                changed = _self_attribute(t)
+                if changed:
+                    return changed
+            stack.extend(reversed(list(ast.iter_child_nodes(n))))
+        return ""
+
+    def _def_node(self, fn: FuncRef) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        tree = self._tree(fn.module)
+        if tree is None:
+            return None
+        f = fn.fn
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and node.name == f.name
+                and node.lineno <= f.line <= (node.end_lineno or node.lineno)
+                and node.col_offset == f.col
+            ):
+                return node
+        return None
 
     def sets_context(self, fn: FuncRef, depth: int = 0) -> str:
         """The ``ContextVar.set``/``reset`` call ``fn`` makes, or a project function it calls
@@ -1101,6 +1159,25 @@ def _on_self(call: CallRow) -> bool:
     return call[C_CALLEE].startswith("self.")
 
 
+def _runs_under_trio(module: Module) -> bool:
+    """Does the module import trio (its coroutines may run under ``trio.run``)?"""
+    return any(i.target.partition(".")[0] == "trio" for i in module.facts.imports)
+
+
+def _self_attribute(target: ast.expr) -> str:
+    """``self.items`` for ``self.items``, ``self.items[k]``, ``self.items.x``; else ""."""
+    node = target
+    while isinstance(node, (ast.Subscript, ast.Attribute)):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "self"
+        ):
+            return f"self.{node.attr}"
+        node = node.value
+    return ""
+
+
 def _delegates_only(twin: FuncRef, target: FuncRef) -> bool:
     """Does the body of ``twin`` do nothing but call ``target`` (by its name), as its last
     statement? (Assignments of constants leave no row: the call must end the body.)"""
@@ -1114,25 +1191,6 @@ def _delegates_only(twin: FuncRef, target: FuncRef) -> bool:
 
 
 _CONSTRUCTORS = frozenset({"__init__", "__new__", "__post_init__"})
-
-
-def _changes_self(fn: FuncRef) -> str:
-    """The ``self.<attr>`` a method's own body rebinds or changes in place
-    (``self.items.clear()``), "" when none: moved to a thread, concurrent calls of it
-    interleave where they ran one at a time on the loop."""
-    if fn.fn.name in _CONSTRUCTORS:
-        return ""  # the object it sets up is not shared yet
-    facts = fn.module.facts
-    for a in facts.assigns:
-        if a.scope == fn.index and a.target.startswith("self."):
-            return a.target
-    for call in facts.calls:
-        callee = call[C_CALLEE]
-        if call[C_SCOPE] == fn.index and callee.startswith("self."):
-            receiver, _, method = callee.rpartition(".")
-            if method in _MUTATORS and receiver.count(".") == 1:
-                return receiver
-    return ""
 
 
 def _one_positional(call: CallRow) -> bool:

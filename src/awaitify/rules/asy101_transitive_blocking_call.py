@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from awaitify.analysis.callgraph import KIND_BLOCKING, KIND_PROJECT
+from awaitify.analysis.callgraph import KIND_BLOCKING, KIND_PROJECT, Site
+from awaitify.analysis.facts import C_CTX, CTX_AWAIT, FN_GENERATOR, RETURN_TARGET
 from awaitify.analysis.project import ProjectView
 from awaitify.analysis.resolve import FuncRef
 from awaitify.model import Category
@@ -70,6 +71,8 @@ class TransitiveBlockingCall(Rule):
                 assert isinstance(target, FuncRef)
                 if target not in blocking or target in bridging:
                     continue  # a bridge through the callee is ASY103
+                if _awaited_but_returns_nothing(site, target):
+                    continue  # the receiver's type was inferred wrong (see below)
                 chain = tuple(colors.chain(target, KIND_BLOCKING))
                 line, col, end_line, end_col = span(site)
                 yield self.hit(
@@ -81,3 +84,18 @@ class TransitiveBlockingCall(Rule):
                     path=" → ".join(chain),
                     func=fn.fn.name,
                 )  # fmt: skip
+
+
+def _awaited_but_returns_nothing(site: Site, target: FuncRef) -> bool:
+    """``await managed.handler.reconnect()`` resolved to a sync method that returns nothing:
+    awaiting ``None`` would raise, so the code awaits something else (pymilvus annotates the
+    attribute with the sync handler class and stores the async one in it): the resolution,
+    not the code, is wrong."""
+    if site.module.facts.calls[site.row][C_CTX] != CTX_AWAIT:
+        return False
+    fn = target.fn
+    if fn.flags & FN_GENERATOR or fn.returns not in ("", "None"):
+        return False
+    return not any(
+        a.scope == target.index and a.target == RETURN_TARGET for a in target.module.facts.assigns
+    )
