@@ -62,6 +62,7 @@ LIBRARY_OF: dict[str, str] = {
     "threading.Thread": "threading",
     "threading.Event": "threading",
     "threading.Condition": "threading",
+    "zipfile.ZipFile": "zipfile",
     "threading.Barrier": "threading",
     SSL_CONTEXT: "ssl",
     "multiprocessing.Process": "multiprocessing",
@@ -152,6 +153,7 @@ CONSTRUCTS: dict[str, str] = {
     "threading.Thread": "threading.Thread",
     "threading.Event": "threading.Event",
     "threading.Condition": "threading.Condition",
+    "zipfile.ZipFile": "zipfile.ZipFile",
     "threading.Barrier": "threading.Barrier",
     "multiprocessing.Process": "multiprocessing.Process",
     EXECUTOR: EXECUTOR,  # ``ThreadPoolExecutor(...)``, once its name is made canonical
@@ -271,7 +273,8 @@ _HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "requ
 
 #: ``shutil``'s functions that copy, move, delete or archive whole files and trees
 _SHUTIL_FILE_WORK = (
-    "copy", "copy2", "copyfile", "copytree", "move", "rmtree", "make_archive", "unpack_archive",
+    "copy", "copy2", "copyfile", "copyfileobj", "copytree", "move", "rmtree", "make_archive",
+    "unpack_archive",
 )  # fmt: skip
 
 BLOCKING_FUNCTIONS: frozenset[str] = frozenset(
@@ -396,6 +399,8 @@ BLOCKING_METHODS: dict[str, frozenset[str]] = {
     "threading.Thread": frozenset({"join"}),
     "threading.Event": frozenset({"wait"}),
     "threading.Condition": frozenset({"wait", "wait_for"}),
+    # writing the archive's members to disk (an in-memory archive is read with ``read``)
+    "zipfile.ZipFile": frozenset({"extractall", "extract"}),
     "threading.Barrier": frozenset({"wait"}),
     "multiprocessing.Process": frozenset({"join"}),
     EXECUTOR: frozenset({"shutdown"}),  # waits for every job, unless ``wait=False``
@@ -474,7 +479,9 @@ ASYNC_METHODS: dict[str, frozenset[str]] = {
 
 # -- bridges and wrappers ------------------------------------------------------------------
 #: sync code entering async code (ASY103/ASY206/ASY3xx)
-BRIDGES = frozenset({"asyncio.run", "asgiref.sync.async_to_sync", "anyio.run", "trio.run"})
+BRIDGES = frozenset(
+    {"asyncio.run", "asgiref.sync.async_to_sync", "anyio.run", "trio.run", "uvloop.run"}
+)
 BRIDGE_METHODS = frozenset({"run_until_complete"})
 #: bridges that return a sync wrapper: only ``async_to_sync(f)(...)`` runs the event loop
 WRAPPING_BRIDGES = frozenset({"asgiref.sync.async_to_sync"})

@@ -379,6 +379,9 @@ def async_twin(module: Module, fn_index: int, resolver: Resolver) -> str | None:
         candidates += [base, f"{base}_async", f"a{base}", f"async_{base}"]
     if name.startswith("sync_"):  # ``sync_execute`` beside ``async_execute``
         candidates += [f"async_{name[5:]}", f"a{name[5:]}"]
+    head, _, tail = name.partition("_")
+    if head and tail:  # ``get_response`` beside ``get_async_response`` (vllm)
+        candidates.append(f"{head}_async_{tail}")
     if fn.class_index < 0:
         functions = resolver.index(module).top_functions
         for candidate in candidates:

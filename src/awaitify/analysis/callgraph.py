@@ -218,6 +218,7 @@ class CallGraph:
         """Last name segments of every API awaitify knows (and of the configured ones)."""
         names = self._waiting_api_names() | self._coroutine_api_names()
         names.update(api.rpartition(".")[2] for api in (*apis.CONSTRUCTS, *apis.FACTORIES))
+        names.add("cls")  # ``cls(...)``: an instantiation (see ``_instantiating_names``)
         return names
 
     def _relevant_names(self) -> frozenset[str]:
@@ -299,7 +300,8 @@ class CallGraph:
                 if not own_init and sub not in out:
                     out.add(sub)
                     stack.append(sub)
-        return self._expand(out) | {"__init__"}
+        # ``return cls(...)`` in a classmethod builds the class too (vllm's ``from_engine_args``)
+        return self._expand(out) | {"__init__", "cls"}
 
     def _alias_table(self) -> dict[str, list[str]]:
         """name → the names it is re-exported under (``from .impl import run as start``)."""
@@ -785,13 +787,17 @@ _TOLD_NOT_TO_WAIT = (
 )  # fmt: skip
 
 
+_FUTURE_RESULT = f"{apis.THREAD_FUTURE}.result"
+
+
 def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
     """A call of a blocking API that, by its arguments or its receiver, returns at once:
     ``lock.acquire(blocking=False)``, ``q.get(block=False)``, ``getaddrinfo(...,
     AI_NUMERICHOST)``, ``waitpid(pid, WNOHANG)``, ``open(os.devnull)``, a socket method in
     a function that calls ``setblocking`` on that socket (``setblocking(True)``, which
     restores the default, is next to never written), or a queue's ``get`` in a function
-    that asks the queue whether it is ``empty()``."""
+    that asks the queue whether it is ``empty()``, or a future's ``result`` in a function
+    that asks it whether it is ``done()``."""
     if call[C_FLAGS] & CALL_NO_WAIT and api.endswith(_TOLD_NOT_TO_WAIT):
         # ``lock.acquire(blocking=False)``, ``q.get(False)``, ``shutdown(wait=False)``,
         # ``thread.join(timeout=0)``, ``event.wait(0)``, ``future.result(0)``
@@ -810,6 +816,9 @@ def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
     if api.endswith("Queue.get"):
         # ``while not q.empty(): items.append(q.get())``: an item is there, no wait
         return _also_called(call, calls, ("empty", "qsize"))
+    if api == _FUTURE_RESULT:
+        # ``if fut.done(): fut.result()``, ``while not fut.done(): await sleep(...)``
+        return _also_called(call, calls, ("done",))
     return False
 
 

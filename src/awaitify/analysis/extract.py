@@ -69,12 +69,18 @@ BRIDGE_CALLEES = {
     "asgiref.sync.async_to_sync": "async_to_sync",
     "anyio.run": "anyio.run",
     "trio.run": "trio.run",
+    "uvloop.run": "asyncio.run",  # ``asyncio.run`` on a uvloop loop (vllm's entry points)
 }
 #: ``with asyncio.Runner() as runner: runner.run(main())``: a bridge too (Python 3.11+)
 _RUNNER = "asyncio.Runner"
 #: a callee is a bridge only if it ends with one of these (a single C-level test per call)
 _BRIDGE_ENDINGS = (*BRIDGE_CALLEES, "run_until_complete")
 _NO_WAIT_KEYWORDS = frozenset({"blocking", "block", "wait"})
+#: asyncio's submodules whose public names asyncio re-exports: a callee imported from one
+#: is named as asyncio names it (``asyncio.runners.run`` is ``asyncio.run``)
+_ASYNCIO_SUBMODULES = ("tasks", "runners", "events", "futures", "locks", "queues", "base_events")
+_ASYNCIO_SUBMODULE_HEADS = tuple(f"asyncio.{m}." for m in _ASYNCIO_SUBMODULES)
+_ASYNCIO_SUBMODULE = re.compile(r"^asyncio\.(?:" + "|".join(_ASYNCIO_SUBMODULES) + r")\.")
 #: calls whose positional callable runs in another thread or process
 _HANDING_OVER = frozenset(
     {"Thread", "Process", "Timer", "submit", "run_in_executor", "to_thread", "start_new_thread"}
@@ -1234,6 +1240,9 @@ def extract_module(
                 scope = functions[scope][7]  # the enclosing function
             if scope < 0:
                 new_callee = lookup(callee)
+                if new_callee.startswith(_ASYNCIO_SUBMODULE_HEADS):
+                    # ``from asyncio.tasks import create_task``: ``asyncio.create_task``
+                    new_callee = _ASYNCIO_SUBMODULE.sub("asyncio.", new_callee, count=1)
         if args:
             resolved = tuple(map(lookup, args))
             if resolved != args:

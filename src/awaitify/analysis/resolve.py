@@ -853,6 +853,8 @@ class Resolver:
             cls = self.enclosing_class(module, scope)
             if cls is None:
                 return None
+            if not rest:  # ``return cls(...)`` in a classmethod builds the class
+                return cls if head == "cls" else None
             if "." not in rest:
                 # a method, a class nested in the class (``self._Monitor(self)``), or the
                 # method of the one class that mixes this one in; a callable attribute

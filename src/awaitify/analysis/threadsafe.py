@@ -98,6 +98,12 @@ def _future_variables(module: Module, scope: int) -> dict[str, int]:
         if c[C_SCOPE] == scope and c[C_CALLEE] in _WRAP_FUTURE
         for arg in c[C_ARGS]
     }
+    # a future asked whether it is ``done()`` before its ``result()`` returns at once
+    awaited.update(
+        c[C_CALLEE][: -len(".done")]
+        for c in calls
+        if c[C_SCOPE] == scope and c[C_CALLEE].endswith(".done")
+    )
     return {
         a.target: by_line[a.line]
         for a in module.facts.assigns

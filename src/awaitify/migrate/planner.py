@@ -77,6 +77,7 @@ from awaitify.analysis.facts import (
 from awaitify.analysis.locks import lock_withs
 from awaitify.analysis.project import Module, ProjectView
 from awaitify.analysis.resolve import ClassRef, FuncRef
+from awaitify.analysis.threadsafe import threadsafe_waits
 from awaitify.migrate.model import (
     ASYNC_TWINS,
     AWAIT,
@@ -611,6 +612,12 @@ class Planner:
                         f"`await` in `async def {fn.fn.name}`: awaitify does not rewrite locks; use "
                         "an `asyncio.Lock` (`async with`) if no other thread takes it")  # fmt: skip
         calls = module.facts.calls
+        for wait in threadsafe_waits(module):
+            if wait.scope == fn.index and not wait.on_running_loop:
+                self.review(module, calls[wait.row][C_LINE], "`.result()` waits on this loop "
+                            "for a coroutine another thread's loop runs: `await "
+                            "asyncio.wrap_future(future)` waits without blocking (not "
+                            "rewritten: a `timeout` argument needs `asyncio.wait_for`)")  # fmt: skip
         for site in self.graph.body_sites(fn):
             key = (mid, site.row)
             if key in self._edits or key in self._handled:
@@ -771,6 +778,13 @@ class Planner:
             return ""
         name = b.async_twin(target.module, target.index, self.resolver)
         if not name or is_dunder(name) or name == caller.fn.name:
+            return ""
+        if any(
+            c[C_SCOPE] == caller.index and c[C_CALLEE].endswith("." + name)
+            for c in caller.module.facts.calls
+        ):
+            # the caller calls the twin itself: a test that compares the two halves (vllm's
+            # ``fetch_image`` beside ``await fetch_image_async``) keeps the sync one
             return ""
         twin = self.resolver.find_method(ClassRef(target.module, fn.class_index), name)
         if twin is None or (twin.module, twin.fn.class_index) != (target.module, fn.class_index):
