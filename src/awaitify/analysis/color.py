@@ -25,7 +25,13 @@ from typing import NamedTuple
 from awaitify.analysis import apis
 from awaitify.analysis.boundaries import is_loop_dispatcher
 from awaitify.analysis.callgraph import KIND_BLOCKING, KIND_BRIDGE, CallGraph, Site
-from awaitify.analysis.facts import C_FLAGS, CALL_IN_LAMBDA, CALL_IN_TRY_RUNTIME_ERROR
+from awaitify.analysis.facts import (
+    C_CALLEE,
+    C_FLAGS,
+    C_SCOPE,
+    CALL_IN_LAMBDA,
+    CALL_IN_TRY_RUNTIME_ERROR,
+)
 from awaitify.analysis.resolve import FuncRef
 
 
@@ -93,9 +99,35 @@ class Colors:
                     continue
                 if site.module.facts.calls[site.row][C_FLAGS] & CALL_IN_LAMBDA:
                     continue
+                if kind == KIND_BLOCKING and self.checked_first(site, found[callee]):
+                    continue
                 found[caller] = Reason(site, callee)
                 queue.append(caller)
         return found
+
+    def blocks_at(self, site: Site) -> bool:
+        """Does this call of a project function block the caller? Its target blocks, and
+        the call is not one the caller has made sure returns at once (``checked_first``)."""
+        target = site.target
+        if not isinstance(target, FuncRef):
+            return False
+        reason = self.blocking.get(target)
+        return reason is not None and not self.checked_first(site, reason)
+
+    @staticmethod
+    def checked_first(site: Site, reason: Reason) -> bool:
+        """A thin wrapper over a queue's ``get`` (shiny's ``PriorityQueueFIFO.get``) called
+        where the caller has asked the same receiver whether it is ``empty()``: an item is
+        there, the ``get`` returns at once, as for a direct ``q.get()`` after ``q.empty()``."""
+        if reason.via is not None or not reason.site.api.endswith("Queue.get"):
+            return False
+        calls = site.module.facts.calls
+        call = calls[site.row]
+        receiver = call[C_CALLEE].rpartition(".")[0]
+        if not receiver:
+            return False
+        wanted = (f"{receiver}.empty", f"{receiver}.qsize")
+        return any(c[C_SCOPE] == call[C_SCOPE] and c[C_CALLEE] in wanted for c in calls)
 
     def chain(self, fn: FuncRef, kind: int) -> list[str]:
         """``[fn, callee, ..., api]`` labels, following the recorded first hops."""

@@ -883,9 +883,11 @@ class Resolver:
         receiver, _, method_name = dotted.rpartition(".")
         if head in idx.import_heads and self._names_a_module(dotted):
             # ``app.db.SessionLocal`` from ``from app.db import SessionLocal`` in a module
-            # with its own ``app = FastAPI()``: the imported name, not the local's attribute
+            # with its own ``app = FastAPI()``: the imported name, not the local's attribute;
+            # an external API re-exported by a project module too (datasette's hooks take a
+            # ``datasette`` parameter beside ``from datasette.utils.sqlite import sqlite3``)
             target = self.lookup(dotted)
-            if isinstance(target, (FuncRef, ClassRef)):
+            if target is not None:
                 return target
         if head in idx.top_classes:
             cls = ClassRef(module, idx.top_classes[head])

@@ -643,7 +643,7 @@ class Planner:
                     continue
                 if target.fn.is_async:
                     continue
-                if target in self.colors.blocking or target in self.colors.bridging:
+                if self.colors.blocks_at(site) or target in self.colors.bridging:
                     loop_api = self.needs_running_loop(target)
                     if loop_api:
                         needs = (

@@ -61,7 +61,9 @@ class TransitiveBlockingCall(Rule):
     def check(self, project: ProjectView) -> Iterator[Hit]:
         graph = project.graph
         colors = project.colors
-        blocking = colors.blocking
+        # the colours first: propagating them classifies the calls of the functions they
+        # reach, which the bodies read below must include
+        colors.blocking  # noqa: B018
         bridging = colors.bridging
         for fn in functions(project, is_async=True):
             for site in graph.body_sites(fn):
@@ -69,7 +71,7 @@ class TransitiveBlockingCall(Rule):
                     continue
                 target = site.target
                 assert isinstance(target, FuncRef)
-                if target not in blocking or target in bridging:
+                if target in bridging or not colors.blocks_at(site):
                     continue  # a bridge through the callee is ASY103
                 if _awaited_but_returns_nothing(site, target):
                     continue  # the receiver's type was inferred wrong (see below)
