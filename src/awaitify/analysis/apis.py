@@ -442,7 +442,13 @@ DIRECT_ONLY = frozenset(
      "threading.Barrier.wait",
      # prefect's ``drain_all`` returns ``asyncio.wait(...)`` with a loop running and
      # waits with ``concurrent.futures.wait`` only without one
-     "concurrent.futures.wait"}
+     "concurrent.futures.wait",
+     # SSL contexts are built once and kept by the helpers that build them (litellm's
+     # ``_ssl_context_cache``, homeassistant's ``@cache``): passed on, the first call's
+     # certificate reading gave litellm 353 findings through ``get_ssl_configuration``
+     "ssl.create_default_context", f"{SSL_CONTEXT}.load_verify_locations",
+     f"{SSL_CONTEXT}.load_cert_chain", f"{SSL_CONTEXT}.load_default_certs",
+     f"{SSL_CONTEXT}.set_default_verify_paths"}
 )  # fmt: skip
 
 # -- coroutines ---------------------------------------------------------------------------
