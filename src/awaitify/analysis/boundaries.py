@@ -382,6 +382,9 @@ def async_twin(module: Module, fn_index: int, resolver: Resolver) -> str | None:
     head, _, tail = name.partition("_")
     if head and tail:  # ``get_response`` beside ``get_async_response`` (vllm)
         candidates.append(f"{head}_async_{tail}")
+    front, _, last = name.rpartition("_")
+    if front and last:  # ``single_turn_score`` beside ``single_turn_ascore`` (ragas)
+        candidates.append(f"{front}_a{last}")
     if fn.class_index < 0:
         functions = resolver.index(module).top_functions
         for candidate in candidates:
@@ -410,6 +413,8 @@ def is_loop_dispatcher(module: Module, fn_index: int, graph: CallGraph) -> str |
     fn = module.facts.functions[fn_index]
     if fn.is_async:
         return None
+    if _applies_nest_asyncio(module, fn_index, graph):
+        return "a nested-loop runner: it applies `nest_asyncio`, so its bridge re-enters a running loop"
     info = _module_info(module)
     probes = fn_index in info.probe_scopes
     schedules = fn_index in info.schedule_scopes
@@ -431,6 +436,28 @@ def is_loop_dispatcher(module: Module, fn_index: int, graph: CallGraph) -> str |
                 )
             return None
     return "a loop-aware dispatcher: with a running loop, it schedules a task instead"
+
+
+def _applies_nest_asyncio(module: Module, fn_index: int, graph: CallGraph) -> bool:
+    """Does the function call ``nest_asyncio.apply()``, itself or through a project helper
+    it calls (ragas's ``run`` calls ``apply_nest_asyncio()``)? Its ``asyncio.run`` then
+    runs inside a running loop instead of raising."""
+    calls = module.facts.calls
+    if any(c[C_SCOPE] == fn_index and c[C_CALLEE] == _NEST_ASYNCIO for c in calls):
+        return True
+    if not any(c[C_SCOPE] == fn_index and "nest_asyncio" in c[C_CALLEE] for c in calls):
+        return False  # (a helper that applies it is named so: ``apply_nest_asyncio``)
+    for site in graph.full_body_sites(FuncRef(module, fn_index)):
+        target = site.target
+        if isinstance(target, FuncRef) and any(
+            c[C_SCOPE] == target.index and c[C_CALLEE] == _NEST_ASYNCIO
+            for c in target.module.facts.calls
+        ):
+            return True
+    return False
+
+
+_NEST_ASYNCIO = "nest_asyncio.apply"
 
 
 def _hands_coroutine_back(module: Module, fn_index: int, graph: CallGraph) -> bool:

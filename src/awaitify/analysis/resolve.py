@@ -377,6 +377,22 @@ class Resolver:
             self._subclass_index = index
         return self._subclass_index
 
+    def _star_imported(self, module: Module, name: str) -> FuncRef | ClassRef | None:
+        """The project function or class ``name`` that a module-level ``from pkg.mod import
+        *`` of a project module brings in, None when none does."""
+        idx = self.index(module)
+        for imp, target in zip(module.facts.imports, idx.import_targets, strict=True):
+            if imp.local != "*" or imp.scope >= 0:
+                continue
+            other = self.project.find_module(target)
+            if other is None:
+                continue
+            if name in other.facts.tables.top_functions or name in other.facts.tables.top_classes:
+                found = self.lookup(f"{target}.{name}")
+                if isinstance(found, (FuncRef, ClassRef)):
+                    return found
+        return None
+
     def _nested_class(self, cls: ClassRef, name: str) -> ClassRef | None:
         """The class ``name`` defined in the body of ``cls`` (``class Client: class
         _Monitor: ...``), or None."""
@@ -879,6 +895,9 @@ class Resolver:
                 return FuncRef(module, idx.top_functions[head])
             if head in idx.top_classes:
                 return ClassRef(module, idx.top_classes[head])
+            starred = self._star_imported(module, head)
+            if starred is not None:  # ``from pywebio.input import *``: its own ``input``
+                return starred
             return head  # a builtin (``open``, ``input``) or a name awaitify cannot see
         receiver, _, method_name = dotted.rpartition(".")
         if head in idx.import_heads and self._names_a_module(dotted):

@@ -794,6 +794,11 @@ class Planner:
             return ""
         if not self.graph.is_coroutine_function(twin):
             return ""
+        if fn.returns and twin.fn.returns and fn.returns != twin.fn.returns:
+            # ``_connect() -> Connection`` beside ``_aconnect() -> AsyncConnection``: the
+            # caller would get another kind of object, which its sync code cannot use
+            # (semantic-router's ``PostgresIndex``)
+            return ""
         if not _delegates_only(twin, target) and any(
             site.target == target for site in self.graph.full_body_sites(twin)
         ):

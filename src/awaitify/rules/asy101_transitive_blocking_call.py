@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from awaitify.analysis.callgraph import KIND_BLOCKING, KIND_PROJECT, Site
 from awaitify.analysis.facts import C_CTX, CTX_AWAIT, FN_GENERATOR, RETURN_TARGET
 from awaitify.analysis.project import ProjectView
-from awaitify.analysis.resolve import FuncRef
+from awaitify.analysis.resolve import ClassRef, FuncRef, Resolver
 from awaitify.model import Category
 from awaitify.rules.base import Hit, Rule
 from awaitify.rules.helpers import class_of, functions, span
@@ -73,7 +73,7 @@ class TransitiveBlockingCall(Rule):
                 assert isinstance(target, FuncRef)
                 if target in bridging or not colors.blocks_at(site):
                     continue  # a bridge through the callee is ASY103
-                if _awaited_but_returns_nothing(site, target):
+                if _awaited_but_not_awaitable(site, target, graph.resolver):
                     continue  # the receiver's type was inferred wrong (see below)
                 chain = tuple(colors.chain(target, KIND_BLOCKING))
                 line, col, end_line, end_col = span(site)
@@ -88,16 +88,24 @@ class TransitiveBlockingCall(Rule):
                 )  # fmt: skip
 
 
-def _awaited_but_returns_nothing(site: Site, target: FuncRef) -> bool:
-    """``await managed.handler.reconnect()`` resolved to a sync method that returns nothing:
-    awaiting ``None`` would raise, so the code awaits something else (pymilvus annotates the
-    attribute with the sync handler class and stores the async one in it): the resolution,
-    not the code, is wrong."""
+def _awaited_but_not_awaitable(site: Site, target: FuncRef, resolver: Resolver) -> bool:
+    """``await managed.handler.reconnect()`` resolved to a sync function whose result cannot
+    be awaited: it returns nothing (awaiting ``None`` raises), or a project class with no
+    ``__await__``. The code awaits something else, so the resolution is wrong: pymilvus
+    annotates an attribute with its sync handler and stores the async one; posthog's test
+    helper takes ``emails: Emails`` and is given ``AsyncEmails``."""
     if site.module.facts.calls[site.row][C_CTX] != CTX_AWAIT:
         return False
     fn = target.fn
-    if fn.flags & FN_GENERATOR or fn.returns not in ("", "None"):
+    if fn.flags & FN_GENERATOR:
         return False
-    return not any(
+    if fn.returns in ("", "None") and not any(
         a.scope == target.index and a.target == RETURN_TARGET for a in target.module.facts.assigns
+    ):
+        return True
+    returned = (
+        resolver.type_of_annotation(target.module, fn.returns)
+        if fn.returns and fn.returns != "None"
+        else resolver.returned_type(target)
     )
+    return isinstance(returned, ClassRef) and resolver.find_method(returned, "__await__") is None
