@@ -1205,6 +1205,50 @@ class _LocalNames(dict[int, set[str]]):
         return names
 
 
+class _Aliases(dict[tuple[int, str], str]):
+    """(scope, name) → the method a name is bound to once (``run = loop.run_until_complete``),
+    with ``names``, every such name (one set lookup per call row)."""
+
+    names: frozenset[str] = frozenset()
+
+
+def _bound_method_aliases(ex: Extractor) -> _Aliases:
+    """Names bound exactly once in a scope to an attribute (a bound method, or a function
+    of a module), not annotated, not a parameter: flytekit's module-level ``run_sync =
+    loop_manager.run_sync``, pyrogram's ``run = loop.run_until_complete``."""
+    found = _Aliases()
+    counts: dict[tuple[int, str], int] = {}
+    for scope, klass, target, call, plain, annotation, _ in ex.assigns:
+        if "." in target or klass >= 0:
+            continue
+        key = (scope, target)
+        counts[key] = counts.get(key, 0) + 1
+        if not call and not annotation and "." in plain and "()" not in plain:
+            found[key] = plain
+    functions = ex.functions
+    for key in list(found):
+        scope, name = key
+        if counts[key] != 1 or (
+            scope >= 0 and any(p.lstrip("*") == name for p, _ in functions[scope][9])
+        ):
+            del found[key]
+    found.names = frozenset(name for _, name in found)
+    return found
+
+
+def _bound_in(ex: Extractor, scope: int, name: str) -> bool:
+    """Is ``name`` a parameter or an assigned name of ``scope`` or an enclosing function?"""
+    functions = ex.functions
+    while scope >= 0:
+        fn = functions[scope]
+        if any(p.lstrip("*") == name for p, _ in fn[9]):
+            return True
+        if any(a[0] == scope and a[2] == name for a in ex.assigns):
+            return True
+        scope = fn[7]
+    return False
+
+
 def extract_module(
     tree: ast.Module,
 ) -> tuple[
@@ -1227,8 +1271,16 @@ def extract_module(
     bridges: list[tuple[int, str]] = []
     shadowing: _LocalNames | None = None
     functions = ex.functions
+    bound = _bound_method_aliases(ex)
     for index, row in enumerate(calls):
         callee = new_callee = row[1]
+        if bound and callee in bound.names:
+            # ``run = loop.run_until_complete`` then ``run(coro)``: the method it names
+            alias = bound.get((row[0], callee))
+            if alias is None and (row[0] < 0 or not _bound_in(ex, row[0], callee)):
+                alias = bound.get((-1, callee))
+            if alias is not None:
+                callee = new_callee = alias
         args = new_args = row[9]
         head = callee.partition(".")[0]
         if head in aliases or "()" in head:
@@ -1247,7 +1299,7 @@ def extract_module(
             resolved = tuple(map(lookup, args))
             if resolved != args:
                 new_args = resolved
-        if new_callee is not callee or new_args is not args:
+        if new_callee is not row[1] or new_args is not args:
             calls[index] = (
                 row[0], new_callee, row[2], row[3], row[4], row[5], row[6], row[7], row[8], new_args,
             )  # fmt: skip
