@@ -43,6 +43,8 @@ PROCESS_QUEUE = "multiprocessing.Queue"
 EXECUTOR = "concurrent.futures.Executor"
 THREAD_FUTURE = "concurrent.futures.Future"
 SSL_CONTEXT = "ssl.SSLContext"
+#: functools' decorators that keep a function's result: its body runs on the first call only
+FUNCTOOLS_CACHES = frozenset({"functools.cache", "functools.lru_cache", "cache", "lru_cache"})
 #: the managers Django gives every model class
 DJANGO_MANAGER_ATTRIBUTES = frozenset({"objects", "_default_manager", "_base_manager"})
 

@@ -222,12 +222,17 @@ class _ModuleInfo:
     imports_celery: bool
     probe_scopes: frozenset[int]  # functions whose own body asks whether a loop is running
     schedule_scopes: frozenset[int]  # functions whose own body schedules a task on a loop
+    #: functions whose own body applies ``nest_asyncio``, and those that call something named
+    #: after it (``apply_nest_asyncio()``: a helper that may apply it)
+    nest_scopes: frozenset[int]
+    nest_helper_scopes: frozenset[int]
 
 
 _INFO: weakref.WeakKeyDictionary[Module, _ModuleInfo] = weakref.WeakKeyDictionary()
 
 
 _NEW_LOOP_CALLS = frozenset({"asyncio.new_event_loop", "uvloop.new_event_loop"})
+_NEST_ASYNCIO = "nest_asyncio.apply"
 
 
 def _module_info(module: Module) -> _ModuleInfo:
@@ -238,6 +243,8 @@ def _module_info(module: Module) -> _ModuleInfo:
     argparse_scopes: set[int] = set()
     probe_scopes: set[int] = set()
     schedule_scopes: set[int] = set()
+    nest_scopes: set[int] = set()
+    nest_helper_scopes: set[int] = set()
     # loops a function makes for itself: a task scheduled on one is no dispatch to the
     # running loop (openai-agents' ``run_sync`` raises with a loop running, and otherwise
     # runs ``new_loop.create_task(...)`` to completion)
@@ -257,6 +264,8 @@ def _module_info(module: Module) -> _ModuleInfo:
             argparse_scopes.add(scope)
         if call[C_FLAGS] & CALL_IN_LAMBDA:
             continue
+        if "nest_asyncio" in callee:
+            (nest_scopes if callee == _NEST_ASYNCIO else nest_helper_scopes).add(scope)
         last = callee.rpartition(".")[2]
         if callee in _LOOP_PROBES or (last == "is_running" and "." in callee):
             probe_scopes.add(scope)
@@ -271,6 +280,8 @@ def _module_info(module: Module) -> _ModuleInfo:
         imports_celery,
         frozenset(probe_scopes),
         frozenset(schedule_scopes),
+        frozenset(nest_scopes),
+        frozenset(nest_helper_scopes),
     )
     _INFO[module] = found
     return found
@@ -442,22 +453,16 @@ def _applies_nest_asyncio(module: Module, fn_index: int, graph: CallGraph) -> bo
     """Does the function call ``nest_asyncio.apply()``, itself or through a project helper
     it calls (ragas's ``run`` calls ``apply_nest_asyncio()``)? Its ``asyncio.run`` then
     runs inside a running loop instead of raising."""
-    calls = module.facts.calls
-    if any(c[C_SCOPE] == fn_index and c[C_CALLEE] == _NEST_ASYNCIO for c in calls):
+    info = _module_info(module)
+    if fn_index in info.nest_scopes:
         return True
-    if not any(c[C_SCOPE] == fn_index and "nest_asyncio" in c[C_CALLEE] for c in calls):
+    if fn_index not in info.nest_helper_scopes:
         return False  # (a helper that applies it is named so: ``apply_nest_asyncio``)
     for site in graph.full_body_sites(FuncRef(module, fn_index)):
         target = site.target
-        if isinstance(target, FuncRef) and any(
-            c[C_SCOPE] == target.index and c[C_CALLEE] == _NEST_ASYNCIO
-            for c in target.module.facts.calls
-        ):
+        if isinstance(target, FuncRef) and target.index in _module_info(target.module).nest_scopes:
             return True
     return False
-
-
-_NEST_ASYNCIO = "nest_asyncio.apply"
 
 
 def _hands_coroutine_back(module: Module, fn_index: int, graph: CallGraph) -> bool:

@@ -812,13 +812,13 @@ def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
     if api in ("open", "io.open"):
         return call[C_ARGS][:1] == (_DEVNULL,)
     if api.startswith("socket.socket."):
-        return _also_called(call, calls, ("setblocking",))
+        return also_called(call, calls, ("setblocking",))
     if api.endswith("Queue.get"):
         # ``while not q.empty(): items.append(q.get())``: an item is there, no wait
-        return _also_called(call, calls, ("empty", "qsize"))
+        return also_called(call, calls, ("empty", "qsize"))
     if api == _FUTURE_RESULT:
         # ``if fut.done(): fut.result()``, ``while not fut.done(): await sleep(...)``
-        return _also_called(call, calls, ("done",))
+        return also_called(call, calls, ("done",))
     return False
 
 
@@ -829,7 +829,7 @@ def _awaited_method(api: str, call: CallRow) -> bool:
     return call[C_CTX] == CTX_AWAIT and api.rpartition(".")[0] in apis.BLOCKING_METHODS
 
 
-def _also_called(call: CallRow, calls: Sequence[CallRow], methods: tuple[str, ...]) -> bool:
+def also_called(call: CallRow, calls: Sequence[CallRow], methods: tuple[str, ...]) -> bool:
     """Does the function making ``call`` also call one of ``methods`` on its receiver?"""
     scope = call[C_SCOPE]
     receiver = call[C_CALLEE].rpartition(".")[0]

@@ -24,11 +24,15 @@ from typing import NamedTuple
 
 from awaitify.analysis import apis
 from awaitify.analysis.boundaries import is_loop_dispatcher
-from awaitify.analysis.callgraph import KIND_BLOCKING, KIND_BRIDGE, CallGraph, Site
+from awaitify.analysis.callgraph import (
+    KIND_BLOCKING,
+    KIND_BRIDGE,
+    CallGraph,
+    Site,
+    also_called,
+)
 from awaitify.analysis.facts import (
-    C_CALLEE,
     C_FLAGS,
-    C_SCOPE,
     CALL_IN_LAMBDA,
     CALL_IN_TRY_RUNTIME_ERROR,
 )
@@ -122,12 +126,7 @@ class Colors:
         if reason.via is not None or not reason.site.api.endswith("Queue.get"):
             return False
         calls = site.module.facts.calls
-        call = calls[site.row]
-        receiver = call[C_CALLEE].rpartition(".")[0]
-        if not receiver:
-            return False
-        wanted = (f"{receiver}.empty", f"{receiver}.qsize")
-        return any(c[C_SCOPE] == call[C_SCOPE] and c[C_CALLEE] in wanted for c in calls)
+        return also_called(calls[site.row], calls, ("empty", "qsize"))
 
     def chain(self, fn: FuncRef, kind: int) -> list[str]:
         """``[fn, callee, ..., api]`` labels, following the recorded first hops."""
@@ -164,9 +163,7 @@ def _seeds(site: Site, kind: int) -> bool:
 
 
 #: decorators that keep a function's result: its body runs on the first call only
-_CACHES = frozenset(
-    {"functools.cache", "functools.lru_cache", "cache", "lru_cache", "functools.cached_property"}
-)
+_CACHES = apis.FUNCTOOLS_CACHES | {"functools.cached_property"}
 
 
 def _prewarmed_cache(fn: FuncRef, graph: CallGraph) -> bool:

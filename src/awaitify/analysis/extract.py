@@ -1205,6 +1205,15 @@ class _LocalNames(dict[int, set[str]]):
         return names
 
 
+def _bound_scope(local: _LocalNames, scope: int, name: str) -> int:
+    """The innermost function, from ``scope`` outwards, that binds ``name`` (a parameter or
+    an assignment), -1 when none does: the name is the module's there."""
+    functions = local.functions
+    while scope >= 0 and name not in local[scope]:
+        scope = functions[scope][7]  # the enclosing function
+    return scope
+
+
 class _Aliases(dict[tuple[int, str], str]):
     """(scope, name) → the method a name is bound to once (``run = loop.run_until_complete``),
     with ``names``, every such name (one set lookup per call row)."""
@@ -1236,19 +1245,6 @@ def _bound_method_aliases(ex: Extractor) -> _Aliases:
     return found
 
 
-def _bound_in(ex: Extractor, scope: int, name: str) -> bool:
-    """Is ``name`` a parameter or an assigned name of ``scope`` or an enclosing function?"""
-    functions = ex.functions
-    while scope >= 0:
-        fn = functions[scope]
-        if any(p.lstrip("*") == name for p, _ in fn[9]):
-            return True
-        if any(a[0] == scope and a[2] == name for a in ex.assigns):
-            return True
-        scope = fn[7]
-    return False
-
-
 def extract_module(
     tree: ast.Module,
 ) -> tuple[
@@ -1277,8 +1273,11 @@ def extract_module(
         if bound and callee in bound.names:
             # ``run = loop.run_until_complete`` then ``run(coro)``: the method it names
             alias = bound.get((row[0], callee))
-            if alias is None and (row[0] < 0 or not _bound_in(ex, row[0], callee)):
-                alias = bound.get((-1, callee))
+            if alias is None:
+                if shadowing is None:
+                    shadowing = _LocalNames(ex)
+                if _bound_scope(shadowing, row[0], callee) < 0:
+                    alias = bound.get((-1, callee))
             if alias is not None:
                 callee = new_callee = alias
         args = new_args = row[9]
@@ -1287,10 +1286,7 @@ def extract_module(
             # unless a parameter or an assignment of an enclosing function shadows it
             if shadowing is None:
                 shadowing = _LocalNames(ex)
-            scope = row[0]
-            while scope >= 0 and head not in shadowing[scope]:
-                scope = functions[scope][7]  # the enclosing function
-            if scope < 0:
+            if _bound_scope(shadowing, row[0], head) < 0:
                 new_callee = lookup(callee)
                 if new_callee.startswith(_ASYNCIO_SUBMODULE_HEADS):
                     # ``from asyncio.tasks import create_task``: ``asyncio.create_task``

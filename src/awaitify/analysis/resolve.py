@@ -14,6 +14,7 @@ dispatch, ``getattr`` and callbacks stay unknown: nothing is guessed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
@@ -329,6 +330,21 @@ class Resolver:
         types.discard(None)
         return types == {"socket.socket.datagram"}
 
+    def _joined(self, types: Iterable[TypeRef | None]) -> TypeRef | None:
+        """The one type the known ``types`` (None: unknown, skipped) join to by
+        :meth:`_narrower`; None when there is none, or two of them share no class."""
+        found: TypeRef | None = None
+        for t in types:
+            if t is None or t == found:
+                continue
+            if found is not None:
+                found = self._narrower(found, t)
+                if found is None:
+                    return None
+            else:
+                found = t
+        return found
+
     def _narrower(self, a: TypeRef, b: TypeRef) -> TypeRef | None:
         """The type of an attribute bound to ``a`` in one place and ``b`` in another: the
         subclass when one class derives from the other (``self.logger = logger`` typed
@@ -428,21 +444,11 @@ class Resolver:
             if found is not None:
                 continue
             in_methods = idx.self_attrs.get(c.index)
-            seen: TypeRef | None = None
-            for i in in_methods.get(attr, ()) if in_methods else ():
-                a = assigns[i]
-                t = self._assign_type(c.module, a.scope, a.call, a.name, a.annotation, a.line)
-                if t is None or t == seen:
-                    continue
-                if seen is None:
-                    seen = t
-                    continue
-                narrower = self._narrower(seen, t)
-                if narrower is None:  # one method binds a sync client, another an async one
-                    break
-                seen = narrower
-            else:
-                found = seen
+            # one method may bind a sync client, another an async one: no type then
+            found = self._joined(
+                self._assign_type(c.module, a.scope, a.call, a.name, a.annotation, a.line)
+                for a in (assigns[i] for i in (in_methods.get(attr, ()) if in_methods else ()))
+            )
         if found is None:  # ``@property def server(self) -> Server``
             getter = self.find_method(cls, attr)
             if getter is not None and getter.fn.flags & FN_PROPERTY and getter.fn.returns:
@@ -696,24 +702,15 @@ class Resolver:
         if key in cache:
             return cache[key]
         cache[key] = None  # cycle guard: ``self.x = self.x.parent``
-        found: TypeRef | None = None
         target = "self." + attr
         assigns = module.facts.assigns
-        for i in self.index(module).assigns_by_scope.get(scope, ()):
-            a = assigns[i]
-            if a.target != target:
-                continue
-            t = self._assign_type(module, scope, a.call, a.name, a.annotation, a.line)
-            if t is None or t == found:
-                continue
-            if found is not None:
-                # ``if pub: self._zmq = Producer() else: self._zmq = Consumer()``: which one
-                # a line sees depends on the branch, which the facts do not follow
-                found = self._narrower(found, t)
-                if found is None:
-                    break
-            else:
-                found = t
+        # ``if pub: self._zmq = Producer() else: self._zmq = Consumer()``: which one a line
+        # sees depends on the branch, which the facts do not follow: the two are joined
+        found = self._joined(
+            self._assign_type(module, scope, a.call, a.name, a.annotation, a.line)
+            for a in (assigns[i] for i in self.index(module).assigns_by_scope.get(scope, ()))
+            if a.target == target
+        )
         cache[key] = found
         return found
 

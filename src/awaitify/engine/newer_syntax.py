@@ -18,6 +18,8 @@ from __future__ import annotations
 import sys
 from typing import Any, NamedTuple
 
+from awaitify.engine.salvage import error_lines
+
 # CPython 3.12's own messages for these constructs under an older ``feature_version``
 _TYPE_PARAMS = "Type parameter lists are only supported in Python 3.12 and greater"
 _TYPE_ALIAS = "Type statement is only supported in Python 3.12 and greater"
@@ -55,7 +57,7 @@ def lower_newer_syntax(text: str) -> Lowered | None:
         tp = node.type
         if tp == "type_params":
             (line, col), (end_line, end_col) = node.start_pos, node.end_pos
-            if line != end_line or _has_error(node):
+            if line != end_line or next(error_lines(node), None) is not None:
                 return None
             edits.append((line, col, end_col, " " * (end_col - col)))
             found.append((line, col, end_col, _TYPE_PARAMS))
@@ -76,16 +78,6 @@ def lower_newer_syntax(text: str) -> Lowered | None:
         lines[line - 1] = source[:col] + replacement + source[end_col:]
     line, col, end_col, message = min(found)
     return Lowered("".join(lines), line, col, end_col, message)
-
-
-def _has_error(node: Any) -> bool:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if n.type in ("error_node", "error_leaf"):
-            return True
-        stack.extend(getattr(n, "children", ()))
-    return False
 
 
 def _is_type_keyword(node: Any) -> bool:

@@ -19,7 +19,7 @@ _MAX_ROUNDS = 25
 _RUNNING = f"{sys.version_info[0]}.{sys.version_info[1]}"
 
 
-def _error_lines(node: Any) -> Iterator[tuple[int, int]]:
+def error_lines(node: Any) -> Iterator[tuple[int, int]]:
     """(first, last) line of every error node or leaf below ``node``."""
     stack = [node]
     while stack:
@@ -70,7 +70,7 @@ def salvage(text: str, error_line: int | None) -> ast.Module | None:
         tree = None
     bad: set[int] = set()
     if tree is not None:
-        for first, last in _error_lines(tree):
+        for first, last in error_lines(tree):
             bad.update(range(first, last + 1))
     if error_line:
         bad.add(error_line)

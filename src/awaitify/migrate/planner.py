@@ -113,10 +113,9 @@ _PYTESTMARK = re.compile(rb"^pytestmark\s*=.*\b(asyncio|anyio)\b", re.M)
 _MARKERS = frozenset({"pytest.mark.asyncio", "pytest.mark.anyio"})
 _PLAIN_FIXTURE = frozenset({"pytest.fixture", "fixture"})
 #: decorators that would wrap the coroutine object instead of the result
-_SYNC_ONLY_DECORATORS = frozenset(
-    {"functools.lru_cache", "functools.cache", "lru_cache", "cache", "cachetools.cached",
-     "cachetools.func.ttl_cache", "cachetools.func.lru_cache"}
-)  # fmt: skip
+_SYNC_ONLY_DECORATORS = apis.FUNCTOOLS_CACHES | {
+    "cachetools.cached", "cachetools.func.ttl_cache", "cachetools.func.lru_cache"
+}  # fmt: skip
 
 #: methods of a unittest test case that unittest itself calls, never awaiting them
 _UNITTEST_HOOKS = frozenset(
@@ -589,15 +588,21 @@ class Planner:
             return "it runs trio code (`trio.run`), and awaitify migrates code to asyncio"
         return None
 
+    def _keep_on_loop(
+        self, module: Module, call: CallRow, caller: str, what: str, message: str
+    ) -> None:
+        """Leave the call of ``what`` in ``caller`` on the loop, and say why for review."""
+        self.review(module, call[C_LINE], message)
+        self.plan.on_loop.append((module.path, caller, what))
+
     def _edit(self, module: Module, row: int, kind: str, what: str, twin: str = "") -> None:
         call = module.facts.calls[row]
         if (kind == OFFLOAD or twin.startswith("asyncio.")) and _runs_under_trio(module):
             # ``asyncio.to_thread`` and ``asyncio.sleep`` need an asyncio loop; a trio
             # program's coroutines have none (paho-mqtt's ``loop_trio.py``)
-            self.review(module, call[C_LINE], f"`{what}` is not rewritten: the module uses "
+            self._keep_on_loop(module, call, "", what, f"`{what}` is not rewritten: the module uses "
                         "trio, where `asyncio.to_thread`/`asyncio.sleep` have no loop to run "
                         "on; use `trio.to_thread.run_sync(...)` or `trio.sleep(...)`")  # fmt: skip
-            self.plan.on_loop.append((module.path, "", what))
             return
         self._edits[(id(module), row)] = CallEdit(kind, row, span_of(call), what, twin)
 
@@ -653,27 +658,24 @@ class Planner:
                             in _MAIN_THREAD_METHODS
                             else "the running event loop"
                         )
-                        self.review(module, call[C_LINE], f"`{target.label}` is not moved to a "
+                        self._keep_on_loop(module, call, fn.label, target.label, f"`{target.label}` is not moved to a "
                                     f"thread: it needs {needs}, which a worker thread does not "
                                     f"have (it calls `{loop_api}`); its blocking work stays on "
                                     "the loop: make it async by hand")  # fmt: skip
-                        self.plan.on_loop.append((module.path, fn.label, target.label))
                         continue
                     context_var = self.sets_context(target)
                     if context_var:
-                        self.review(module, call[C_LINE], f"`{target.label}` is not moved to a "
+                        self._keep_on_loop(module, call, fn.label, target.label, f"`{target.label}` is not moved to a "
                                     f"thread: it sets a context variable (`{context_var}`), and "
                                     "`asyncio.to_thread` runs it in a copy of the context, which "
                                     "the caller never sees; make it async by hand")  # fmt: skip
-                        self.plan.on_loop.append((module.path, fn.label, target.label))
                         continue
                     if ctx == CTX_WITH and _GENERATOR_CONTEXT & set(target.fn.decorators):
-                        self.review(module, call[C_LINE], f"`{target.label}` is a context "
+                        self._keep_on_loop(module, call, fn.label, target.label, f"`{target.label}` is a context "
                                     "manager: its blocking work runs where the `with` enters "
                                     "and leaves, not in the call, so a thread cannot take it: "
                                     "move the whole `with` block into a sync function and run "
                                     "that with `await asyncio.to_thread(...)`")  # fmt: skip
-                        self.plan.on_loop.append((module.path, fn.label, target.label))
                         continue
                     method_twin = self._async_twin(target, call, fn)
                     if method_twin:
@@ -696,25 +698,22 @@ class Planner:
                 elif orm_twin:  # ``Book.objects.get(pk=1)`` → ``await Book.objects.aget(pk=1)``
                     self._edit(module, site.row, TWIN, site.api, orm_twin)
                 elif site.api.startswith(_THREAD_BOUND):
-                    self.review(module, call[C_LINE], f"`{site.api}` is not moved to a thread: "
+                    self._keep_on_loop(module, call, fn.label, site.api, f"`{site.api}` is not moved to a thread: "
                                 "a sqlite3 connection may only be used in the thread that made "
                                 "it; move the code that uses it into one function and run that "
                                 "with `await asyncio.to_thread(...)`")  # fmt: skip
-                    self.plan.on_loop.append((module.path, fn.label, site.api))
                 elif site.api.startswith(_SESSION_PREFIX) and self._thread_scoped(module, call):
-                    self.review(module, call[C_LINE], f"`{site.api}` is not moved to a thread: "
+                    self._keep_on_loop(module, call, fn.label, site.api, f"`{site.api}` is not moved to a thread: "
                                 "the session is thread-scoped (`scoped_session`, "
                                 "Flask-SQLAlchemy's `db.session`), so a worker thread would get "
                                 "a session of its own; move the code that uses it into one "
                                 "function and run that with `await asyncio.to_thread(...)`, or "
                                 "use an `AsyncSession`")  # fmt: skip
-                    self.plan.on_loop.append((module.path, fn.label, site.api))
                 elif ctx == CTX_WITH and site.api in apis.BLOCKS_ON_ENTER:
-                    self.review(module, call[C_LINE], f"`{site.api}(...)` waits where the "
+                    self._keep_on_loop(module, call, fn.label, site.api, f"`{site.api}(...)` waits where the "
                                 "`with` enters, not in the call, so a thread cannot take it: "
                                 "use the async API or move the whole `with` block into a sync "
                                 "function run with `await asyncio.to_thread(...)`")  # fmt: skip
-                    self.plan.on_loop.append((module.path, fn.label, site.api))
                 else:
                     self._edit(module, site.row, OFFLOAD, site.api)
                     if site.api == _SESSION_QUERY and not _query_runs(module, call):
