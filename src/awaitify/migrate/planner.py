@@ -600,7 +600,9 @@ class Planner:
         if (kind == OFFLOAD or twin.startswith("asyncio.")) and _runs_under_trio(module):
             # ``asyncio.to_thread`` and ``asyncio.sleep`` need an asyncio loop; a trio
             # program's coroutines have none (paho-mqtt's ``loop_trio.py``)
-            self._keep_on_loop(module, call, "", what, f"`{what}` is not rewritten: the module uses "
+            scope = call[C_SCOPE]
+            caller = module.facts.functions[scope].qualname if scope >= 0 else ""
+            self._keep_on_loop(module, call, caller, what, f"`{what}` is not rewritten: the module uses "
                         "trio, where `asyncio.to_thread`/`asyncio.sleep` have no loop to run "
                         "on; use `trio.to_thread.run_sync(...)` or `trio.sleep(...)`")  # fmt: skip
             return
