@@ -141,6 +141,56 @@ def test_warm_run_skips_walk_parse_and_project_phase(
     assert third.summary.async_functions == first.summary.async_functions + 1
 
 
+def test_a_folder_whose_mtime_moved_is_listed_again_not_the_tree(
+    tree: Tree, parses: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tree({**PROJECT, "app/sub/deep.py": "def deep():\n    pass\n"})
+    backdate(root)
+    first = run(root)
+    run(root)
+    walks = [0]
+    real_discover = api_module.discover_files
+
+    def counting_discover(*args: Any, **kwargs: Any) -> Any:
+        walks[0] += 1
+        return real_discover(*args, **kwargs)
+
+    monkeypatch.setattr(api_module, "discover_files", counting_discover)
+    app = root / "app"
+    # saved the way editors, ``sed -i`` and ``git checkout`` save: a new file renamed over
+    # the old one (the folder's mtime moves, its listing does not); an editor's swap file
+    # and a file ``include`` does not want come and go
+    (app / ".service.py.swp").write_text("x")
+    (app / "notes.txt").write_text("x")
+    tmp = app / "worker.py.tmp"
+    tmp.write_text((app / "worker.py").read_text() + "# saved\n")
+    os.replace(tmp, app / "worker.py")
+    (app / ".service.py.swp").unlink()
+    second = run(root)
+    assert walks[0] == 0 and parses[0] == 6
+    assert second.summary._replace(lines=0) == first.summary._replace(lines=0)
+    assert second.summary.lines == first.summary.lines + 1
+    # what the walk would find changes: a new module, a new package, a new .gitignore
+    for change, files in (
+        (lambda: (app / "fresh.py").write_text("async def fresh():\n    pass\n"), 6),
+        (lambda: (app / "pkg").mkdir() or (app / "pkg" / "m.py").write_text(""), 7),
+        (lambda: (app / ".gitignore").write_text("fresh.py\n"), 6),
+        (lambda: (app / "sub" / "deep.py").unlink(), 5),
+    ):
+        change()
+        assert run(root).summary.files == files
+    assert walks[0] == 4
+    # and a folder that did not change at all is not listed again
+    backdate(root)
+    run(root)
+    monkeypatch.setattr(
+        "awaitify.engine.snapshot.list_folder",
+        lambda *a: pytest.fail("an unchanged folder was listed"),  # type: ignore[misc]
+    )
+    run(root)
+    assert walks[0] == 5
+
+
 def test_an_undone_edit_finds_the_stored_result(
     tree: Tree, parses: list[int], project_phases: list[int]
 ) -> None:

@@ -204,5 +204,5 @@ def test_a_directory_named_like_a_module_is_walked_not_read(tree: Tree) -> None:
 def test_discovery_records_what_it_depended_on(tree: Tree) -> None:
     root = tree({".gitignore": "x\n", "a/b.py": "", "c.py": ""})
     result = discover([root], Config(root=root), str(root))
-    assert {d for d, _ in result.dirs} == {str(root), str(root / "a")}
+    assert {d for d, _, _ in result.dirs} == {str(root), str(root / "a")}
     assert [w[0] for w in result.watched] == [str(root / ".gitignore")]

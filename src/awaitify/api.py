@@ -263,7 +263,7 @@ def _scan(
     from awaitify.engine.snapshot import check_rows, load_snapshot, save_snapshot, snapshot_key
 
     skey = snapshot_key(config, cwd, paths) if cache.enabled else b""
-    snap = load_snapshot(cache, skey) if cache.enabled else None
+    snap = load_snapshot(cache, skey, config) if cache.enabled else None
     seen: Discovery | Snapshot
     if snap is not None:  # the tree holds the same files: no walk, no stat index
         pairs = [(r[0], r[1]) for r in snap.rows]
@@ -295,7 +295,7 @@ def _scan(
             blob = cache.get_result(_result_key(config, cwd, entries))
             cached = _load_result(blob) if blob is not None else None
             if cached is not None:
-                if fresh or snap is None:
+                if fresh or snap is None or snap.refreshed:
                     stats = snap.stats() if snap is not None else stats
                     stats.update(fresh)
                     save_snapshot(cache, skey, pairs, stats, seen, started - RACY_NS)
@@ -389,7 +389,11 @@ def _unchanged_facts_result(
     display_of = dict(pairs)
     salt = facts_salt(config.target_version)
     # by path: two edited files may have had the same content (and so the same key)
-    old_keys = {path: facts_key(previous.digests[display_of[path]], salt) for path in fresh}
+    old_keys = {
+        path: facts_key(previous.digests[display_of[path]], salt)
+        for path in fresh
+        if previous.digests[display_of[path]] != digests[path]  # not only touched: edited
+    }
     old_blobs = cache.get_facts(set(old_keys.values()))
     lines: dict[str, int] = {}  # display path -> new line count
     moved: dict[str, dict[int, int]] = {}  # display path -> old line -> new line

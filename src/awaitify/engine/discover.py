@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 from awaitify.config import Config
 from awaitify.errors import UsageError
+from awaitify.hashing import blake2b
 
 SKIP_DIRS = frozenset(
     {
@@ -52,12 +53,56 @@ class SourceFile(NamedTuple):
     display: str  # relative to the current directory when under it, "/"-separated
 
 
+class Listing(NamedTuple):
+    """What the walk takes from one folder: all it decides for that folder depends on."""
+
+    subdirs: list[str]  # names of the folders it may descend into
+    files: list[str]  # names of the files ``include`` wants
+    venv: bool  # holds ``pyvenv.cfg``
+    has_ignore: bool  # holds ``.gitignore``
+
+    def digest(self) -> bytes:
+        """Equal digests: the walk finds the same files in and below this folder, as long
+        as its subfolders and the ignore files did not change either."""
+        h = blake2b(digest_size=8)
+        h.update("\0".join(sorted(self.subdirs)).encode("utf-8", "surrogateescape"))
+        h.update(b"\1")
+        h.update("\0".join(sorted(self.files)).encode("utf-8", "surrogateescape"))
+        h.update(b"\1%d%d" % (self.venv, self.has_ignore))
+        return h.digest()
+
+
+def list_folder(directory: str, wanted: Callable[[str], bool]) -> Listing:
+    """One ``scandir`` of ``directory``, sorted into what the walk needs. Raises OSError."""
+    subdirs: list[str] = []
+    files: list[str] = []
+    venv = has_ignore = False
+    with os.scandir(directory) as it:
+        entries = list(it)
+    for entry in entries:
+        name = entry.name
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                if name not in SKIP_DIRS and not name.endswith(".egg-info"):
+                    subdirs.append(name)
+                continue
+            if wanted(name) and entry.is_file():
+                files.append(name)
+            elif name == "pyvenv.cfg":
+                venv = True
+            elif name == ".gitignore":
+                has_ignore = True
+        except OSError:
+            continue
+    return Listing(subdirs, files, venv, has_ignore)
+
+
 @dataclass
 class Discovery:
     files: list[SourceFile]
     problems: list[str] = field(default_factory=list)  # directories that could not be read
-    #: every folder listed, with its mtime_ns taken before the listing
-    dirs: list[tuple[str, int]] = field(default_factory=list)
+    #: every folder listed: (path, mtime_ns taken before the listing, its listing's digest)
+    dirs: list[tuple[str, int, bytes]] = field(default_factory=list)
     #: every ignore file consulted (or looked for): (path, size, mtime_ns), ``ABSENT`` if none
     watched: list[tuple[str, int, int]] = field(default_factory=list)
 
@@ -185,7 +230,7 @@ def _initial_specs(start: str, watched: list[tuple[str, int, int]]) -> list[tupl
     return specs
 
 
-def _include_matcher(include: tuple[str, ...]) -> Callable[[str], bool]:
+def include_matcher(include: tuple[str, ...]) -> Callable[[str], bool]:
     if set(include) <= {"*.py", "*.pyi"}:
         suffixes = tuple(p[1:] for p in include)
         return lambda name: name.endswith(suffixes)
@@ -199,42 +244,27 @@ def discover(paths: Iterable[Path], config: Config, cwd: str | None = None) -> D
     ignores = _Ignores(config)
     respect_gitignore = ignores.respect_gitignore
     exclude = ignores.exclude is not None
-    wanted = _include_matcher(config.include)
+    wanted = include_matcher(config.include)
     found: dict[str, SourceFile] = {}
     problems: list[str] = []
-    dirs: list[tuple[str, int]] = []
+    dirs: list[tuple[str, int, bytes]] = []
     watched: list[tuple[str, int, int]] = []
 
     def walk(directory: str, specs: list[tuple[str, Any]], base: str | None, top: bool) -> None:
         try:
             mtime = os.stat(directory).st_mtime_ns
-            with os.scandir(directory) as it:
-                entries = list(it)
+            listing = list_folder(directory, wanted)
         except OSError as exc:
             problems.append(
                 f"{display_path(directory, cwd)}: cannot read directory: {exc.strerror}"
             )
             return
-        dirs.append((directory, mtime))
-        subdirs: list[str] = []
-        files: list[str] = []
-        has_ignore = False
-        for entry in entries:
-            name = entry.name
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if name not in SKIP_DIRS and not name.endswith(".egg-info"):
-                        subdirs.append(entry.path)
-                    continue
-                if wanted(name) and entry.is_file():
-                    files.append(entry.path)
-                elif name == "pyvenv.cfg" and not top:
-                    return  # a virtualenv, whatever its name
-                elif name == ".gitignore":
-                    has_ignore = True
-            except OSError:
-                continue
-        if has_ignore and respect_gitignore:
+        dirs.append((directory, mtime, listing.digest()))
+        if listing.venv and not top:
+            return  # a virtualenv, whatever its name
+        subdirs = [os.path.join(directory, name) for name in listing.subdirs]
+        files = [os.path.join(directory, name) for name in listing.files]
+        if listing.has_ignore and respect_gitignore:
             local = _read_ignore(os.path.join(directory, ".gitignore"), watched)
             if local is not None:
                 specs = [*specs, (directory, local)]

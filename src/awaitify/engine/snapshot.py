@@ -1,11 +1,15 @@
 """What one scan saw of the file tree, so the next can tell in milliseconds that nothing changed.
 
 A snapshot holds the files a scan found, each with the (size, mtime_ns, inode) and content
-hash it had; every folder the walk listed, with its mtime; and every ignore file the walk
-read (or looked for). A folder's mtime changes whenever an entry is added to, removed from
-or renamed in it, so while no listed folder and no ignore file changed, discovery would
-find the same files: the next run stats those instead of walking the tree, and a file whose
-stat did not change keeps its content hash without being read.
+hash it had; every folder the walk listed, with its mtime and a digest of what the walk took
+from its listing; and every ignore file the walk read (or looked for). A folder's mtime
+changes whenever an entry is added to, removed from or renamed in it, so while no listed
+folder and no ignore file changed, discovery would find the same files: the next run stats
+those instead of walking the tree, and a file whose stat did not change keeps its content
+hash without being read. A folder whose mtime did change is listed again, that folder
+alone: editors that save through a temporary file and a rename, ``git checkout`` and
+``sed -i`` all move it without changing which files it holds, and while its listing's
+digest is the same, so is what the walk would find.
 
 Anything modified less than :data:`~awaitify.engine.discover.RACY_NS` before it was recorded
 is stored as unknown (mtime -1): a second change within the same mtime tick would not move
@@ -23,10 +27,10 @@ from pathlib import Path
 from awaitify import __version__
 from awaitify.config import Config
 from awaitify.engine.cache import Cache
-from awaitify.engine.discover import Discovery, SourceFile, stat_key
+from awaitify.engine.discover import Discovery, SourceFile, include_matcher, list_folder, stat_key
 from awaitify.hashing import blake2b
 
-_FORMAT = 1
+_FORMAT = 2
 
 #: (abspath, display, size, mtime_ns, inode, content hash)
 Row = tuple[str, str, int, int, int, bytes]
@@ -36,8 +40,10 @@ Row = tuple[str, str, int, int, int, bytes]
 class Snapshot:
     rows: list[Row]
     problems: list[str]
-    dirs: list[tuple[str, int]]
+    dirs: list[tuple[str, int, bytes]]
     watched: list[tuple[str, int, int]]
+    #: a folder was listed again (its mtime moved, its listing did not): worth storing
+    refreshed: bool = False
 
     def files(self) -> list[SourceFile]:
         return [SourceFile(r[0], r[1]) for r in self.rows]
@@ -54,7 +60,7 @@ def snapshot_key(config: Config, cwd: str, paths: Sequence[str | Path]) -> bytes
     return h.digest()
 
 
-def load_snapshot(cache: Cache, key: bytes) -> Snapshot | None:
+def load_snapshot(cache: Cache, key: bytes, config: Config) -> Snapshot | None:
     """The snapshot for ``key`` if the tree it describes still has the same files."""
     blob = cache.get_snapshot(key)
     if blob is None:
@@ -65,17 +71,25 @@ def load_snapshot(cache: Cache, key: bytes) -> Snapshot | None:
             return None
     except (EOFError, TypeError, ValueError):
         return None
-    stat = os.stat
-    try:
-        for path, mtime in dirs:
-            if stat(path).st_mtime_ns != mtime:
-                return None
-    except OSError:
-        return None
     for path, size, mtime in watched:
         if stat_key(path) != (size, mtime):
             return None
-    return Snapshot(list(rows), list(problems), list(dirs), list(watched))
+    stat = os.stat
+    wanted = include_matcher(config.include)
+    relisted: dict[int, tuple[str, int, bytes]] = {}
+    try:
+        for i, (path, mtime, digest) in enumerate(dirs):
+            now = stat(path).st_mtime_ns
+            if now == mtime:
+                continue
+            if list_folder(path, wanted).digest() != digest:
+                return None
+            relisted[i] = (path, now, digest)
+    except OSError:
+        return None
+    if relisted:
+        dirs = [relisted.get(i, d) for i, d in enumerate(dirs)]
+    return Snapshot(list(rows), list(problems), list(dirs), list(watched), bool(relisted))
 
 
 def check_rows(rows: Sequence[Row]) -> tuple[dict[str, bytes], list[str]]:
@@ -117,7 +131,7 @@ def save_snapshot(
             return
         size, mtime, ino, digest = st
         rows.append((abspath, display, size, mtime if mtime < racy_limit_ns else -1, ino, digest))
-    dirs = [(d, m if m < racy_limit_ns else -1) for d, m in discovery.dirs]
+    dirs = [(d, m if m < racy_limit_ns else -1, h) for d, m, h in discovery.dirs]
     watched = [(w, s, m if m < racy_limit_ns else -1) for w, s, m in discovery.watched]
     blob = marshal.dumps((_FORMAT, rows, discovery.problems, dirs, watched))
     cache.put_snapshot(key, blob)
