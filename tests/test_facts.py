@@ -144,7 +144,7 @@ def test_relative_imports_keep_their_dots() -> None:
     assert all(i.is_from for i in f.imports)
 
 
-def test_function_local_import_resolves_and_module_level_wins() -> None:
+def test_function_local_import_resolves_in_its_function_only() -> None:
     f = facts(
         """
         import requests as http
@@ -154,11 +154,31 @@ def test_function_local_import_resolves_and_module_level_wins() -> None:
             from time import sleep
             sleep(1)
             return http.get("u")
+
+        def other():
+            def inner():
+                return http.get("v")
+            return inner()
+
+        def nested():
+            from pkg.sync_op import Op
+            def inner():
+                return Op()
+            return inner
+
+        def elsewhere():
+            from pkg.async_op import Op
+            return Op()
         """
     )
     assert one_call(f, "time.sleep")[C_SCOPE] == index_of(f, "fetch")
-    # the same local name bound at module level and in a function: module level wins
-    assert one_call(f, "requests.get")
+    # the same name bound at module level and by a function's own import: in that
+    # function, its import (as in Python); everywhere else, the module's
+    assert one_call(f, "httpx.get")[C_SCOPE] == index_of(f, "fetch")
+    assert one_call(f, "requests.get")[C_SCOPE] == index_of(f, "other.inner")
+    # an enclosing function's import reaches a nested one
+    assert one_call(f, "pkg.sync_op.Op")[C_SCOPE] == index_of(f, "nested.inner")
+    assert one_call(f, "pkg.async_op.Op")[C_SCOPE] == index_of(f, "elsewhere")
     local = [i for i in f.imports if i.target == "time.sleep"]
     assert local and local[0].scope == index_of(f, "fetch")
 

@@ -154,14 +154,20 @@ def load_config(paths: Sequence[Path], config_file: Path | None = None) -> Confi
     start = common_dir(paths)
     source = config_file or find_pyproject(start)
     if source is None:
-        return replace(Config(root=start), console_scripts=_nearest_console_scripts(start))
-    data = _parse_toml(_read_text(source), source)
-    table = data.get("tool", {}).get("awaitify", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{source}: [tool.awaitify] must be a table")
-    project_python = data.get("project", {}).get("requires-python")
-    config = from_table(table, source, project_python)
-    return replace(config, console_scripts=console_scripts(data))
+        config = replace(Config(root=start), console_scripts=_nearest_console_scripts(start))
+    else:
+        data = _parse_toml(_read_text(source), source)
+        table = data.get("tool", {}).get("awaitify", {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{source}: [tool.awaitify] must be a table")
+        project_python = data.get("project", {}).get("requires-python")
+        config = from_table(table, source, project_python)
+        config = replace(config, console_scripts=console_scripts(data))
+    if not config.asyncio_mode:  # the project's pytest config says, unless ours does
+        from awaitify.pytest_config import read_asyncio_mode
+
+        config = replace(config, asyncio_mode=read_asyncio_mode(config.root))
+    return config
 
 
 def console_scripts(data: Mapping[str, Any]) -> tuple[str, ...]:

@@ -315,6 +315,9 @@ BLOCKING_FUNCTIONS: frozenset[str] = frozenset(
         ),
         "sqlite3.connect",
         "psycopg2.connect",
+        # run the statement on the cursor they are given, page by page
+        "psycopg2.extras.execute_values",
+        "psycopg2.extras.execute_batch",
         "psycopg.connect",
         "pymysql.connect",
         "MySQLdb.connect",
@@ -336,6 +339,9 @@ _SESSION_METHODS = frozenset(
 _DBAPI_CONNECTION = frozenset(
     {"execute", "executemany", "executescript", "commit", "rollback", "close"}
 )
+#: a network database's connection: ``close`` sends the goodbye and does not wait for
+#: the server (psycopg's and PyMySQL's do not read a reply)
+_NETWORK_DB_CONNECTION = _DBAPI_CONNECTION - {"close"}
 _DBAPI_CURSOR = frozenset(
     {"execute", "executemany", "fetchone", "fetchall", "fetchmany", "callproc"}
 )
@@ -371,7 +377,30 @@ _BOTO3_CALLS = frozenset(
      "transact_write_items", "invoke", "get_secret_value", "get_parameter",
      "get_parameters", "put_parameter", "assume_role", "get_caller_identity", "put_record",
      "put_records", "encrypt", "decrypt", "generate_data_key", "start_execution",
-     "put_events", "put_metric_data"}
+     "put_events", "put_metric_data",
+     # S3 multipart uploads and listings, SQS and SNS administration
+     "create_multipart_upload", "upload_part", "complete_multipart_upload",
+     "abort_multipart_upload", "list_object_versions", "get_bucket_location",
+     "change_message_visibility", "purge_queue", "create_queue", "get_queue_attributes",
+     "create_topic", "subscribe",
+     # Bedrock, SageMaker and the AI services
+     "invoke_model", "invoke_model_with_response_stream", "converse", "converse_stream",
+     "apply_guardrail", "list_guardrails", "list_foundation_models", "retrieve",
+     "retrieve_and_generate", "invoke_agent", "invoke_endpoint", "detect_labels",
+     "analyze_document", "detect_document_text", "translate_text", "synthesize_speech",
+     "detect_sentiment", "detect_entities",
+     # logs, Athena, Glue, EMR, Batch, ECS, EC2, Kinesis, Firehose, Step Functions
+     "put_log_events", "get_log_events", "filter_log_events", "create_log_stream",
+     "start_query_execution", "get_query_execution", "get_query_results", "start_job_run",
+     "get_job_run", "cancel_job_run", "submit_job", "describe_jobs", "run_task",
+     "describe_tasks", "describe_instances", "run_instances", "get_records",
+     "get_shard_iterator", "put_record_batch", "describe_execution", "send_task_success",
+     "send_task_failure", "get_metric_data",
+     # Cognito (auth code)
+     "initiate_auth", "admin_initiate_auth", "respond_to_auth_challenge", "sign_up",
+     "confirm_sign_up", "admin_create_user", "admin_get_user", "get_user", "list_users",
+     # KMS signatures
+     "sign", "verify"}
 )  # fmt: skip
 _ELASTICSEARCH_CALLS = frozenset(
     {"search", "index", "get", "delete", "update", "create", "bulk", "count", "exists",
@@ -390,9 +419,9 @@ BLOCKING_METHODS: dict[str, frozenset[str]] = {
     "sqlalchemy.engine.Connection": frozenset({"execute", "scalar", "scalars", "commit", "rollback", "exec_driver_sql"}),
     "sqlite3.Connection": _DBAPI_CONNECTION,
     "sqlite3.Cursor": _DBAPI_CURSOR,
-    "psycopg2.connection": _DBAPI_CONNECTION,
+    "psycopg2.connection": _NETWORK_DB_CONNECTION,
     "psycopg2.cursor": _DBAPI_CURSOR,
-    "pymysql.connection": _DBAPI_CONNECTION,
+    "pymysql.connection": _NETWORK_DB_CONNECTION,
     "pymysql.cursor": _DBAPI_CURSOR,
     "socket.socket": frozenset({"connect", "recv", "recv_into", "recvfrom", "send", "sendall", "sendto", "accept"}),
     "threading.Lock": frozenset({"acquire"}),
@@ -405,7 +434,9 @@ BLOCKING_METHODS: dict[str, frozenset[str]] = {
     "zipfile.ZipFile": frozenset({"extractall", "extract"}),
     "threading.Barrier": frozenset({"wait"}),
     "multiprocessing.Process": frozenset({"join"}),
-    EXECUTOR: frozenset({"shutdown"}),  # waits for every job, unless ``wait=False``
+    # ``shutdown`` waits for every job, unless ``wait=False``; ``map`` submits them all and
+    # returns their results in order, waiting for each (``list(executor.map(f, xs))``)
+    EXECUTOR: frozenset({"shutdown", "map"}),
     THREAD_FUTURE: frozenset({"result"}),
     "http.client.HTTPConnection": frozenset({"request", "getresponse", "connect"}),
     "urllib3.PoolManager": frozenset({"request", "urlopen"}),
@@ -418,7 +449,7 @@ BLOCKING_METHODS: dict[str, frozenset[str]] = {
     DJANGO_MODEL: _DJANGO_MODEL_METHODS,
     BOTO3_CLIENT: _BOTO3_CALLS,
     ELASTICSEARCH: _ELASTICSEARCH_CALLS,
-    PSYCOPG_CONNECTION: _DBAPI_CONNECTION,
+    PSYCOPG_CONNECTION: _NETWORK_DB_CONNECTION,
     PSYCOPG_CURSOR: _DBAPI_CURSOR,
     # waiting for a pooled connection (``timeout`` seconds at most), or for the pool to fill
     PSYCOPG_POOL: frozenset({"connection", "getconn", "wait"}),

@@ -31,12 +31,14 @@ from awaitify.analysis.facts import (
     C_CTX,
     C_FLAGS,
     C_LINE,
+    C_PARENT,
     C_SCOPE,
     CALL_IN_DECORATOR,
     CALL_IN_HANDED_LAMBDA,
     CALL_IN_LAMBDA,
     CALL_IN_MAIN,
     CALL_UNREACHABLE,
+    CTX_ARG,
     CTX_RETURN,
     FN_IN_MAIN,
     RETURN_TARGET,
@@ -248,8 +250,23 @@ def _module_info(module: Module) -> _ModuleInfo:
     # loops a function makes for itself: a task scheduled on one is no dispatch to the
     # running loop (openai-agents' ``run_sync`` raises with a loop running, and otherwise
     # runs ``new_loop.create_task(...)`` to completion)
-    own_loops = {(a.scope, a.target) for a in module.facts.assigns if a.call in _NEW_LOOP_CALLS}
-    for call in module.facts.calls:
+    # (a name also bound to ``get_event_loop()`` may be the running loop: langchain's
+    # ``if loop.is_running(): loop.create_task(...)`` before ``loop = new_event_loop()``)
+    loop_bindings: dict[tuple[int, str], bool] = {}
+    for a in module.facts.assigns:
+        key = (a.scope, a.target)
+        loop_bindings[key] = loop_bindings.get(key, True) and a.call in _NEW_LOOP_CALLS
+    own_loops = {key for key, own in loop_bindings.items() if own}
+    # a task handed to the bridge is no alternative to it: ``run_until_complete(
+    # loop.create_task(coro))``, ``waiter = loop.create_task(...)`` then
+    # ``loop.run_until_complete(waiter)`` (pydantic-ai's ``_run_task_to_completion``)
+    calls = module.facts.calls
+    bridge_rows = {row for row, _ in module.facts.bridges}
+    bridged = {(calls[row][C_SCOPE], a) for row in bridge_rows for a in calls[row][C_ARGS] if a}
+    bridged_tasks = {
+        (a.scope, a.call) for a in module.facts.assigns if (a.scope, a.target) in bridged
+    }
+    for call in calls:
         callee = call[C_CALLEE]
         scope = call[C_SCOPE]
         if call[C_FLAGS] & CALL_UNREACHABLE:
@@ -271,7 +288,12 @@ def _module_info(module: Module) -> _ModuleInfo:
             probe_scopes.add(scope)
         elif last in _SCHEDULE_METHODS and "." in callee:
             receiver = callee.rpartition(".")[0]
-            if (scope, receiver) not in own_loops and not receiver.endswith("new_event_loop()"):
+            if (
+                (scope, receiver) not in own_loops
+                and not receiver.endswith("new_event_loop()")
+                and not (call[C_CTX] == CTX_ARG and call[C_PARENT] in bridge_rows)
+                and (scope, callee) not in bridged_tasks
+            ):
                 schedule_scopes.add(scope)
     imports_celery = any(imp.target.split(".")[0] == "celery" for imp in module.facts.imports)
     found = _ModuleInfo(
@@ -390,12 +412,15 @@ def async_twin(module: Module, fn_index: int, resolver: Resolver) -> str | None:
         candidates += [base, f"{base}_async", f"a{base}", f"async_{base}"]
     if name.startswith("sync_"):  # ``sync_execute`` beside ``async_execute``
         candidates += [f"async_{name[5:]}", f"a{name[5:]}"]
-    head, _, tail = name.partition("_")
-    if head and tail:  # ``get_response`` beside ``get_async_response`` (vllm)
-        candidates.append(f"{head}_async_{tail}")
-    front, _, last = name.rpartition("_")
-    if front and last:  # ``single_turn_score`` beside ``single_turn_ascore`` (ragas)
-        candidates.append(f"{front}_a{last}")
+    words = name.split("_")
+    for i in range(1, len(words)):
+        front, last = "_".join(words[:i]), "_".join(words[i:])
+        if front and last:
+            # ``get_response`` beside ``get_async_response`` (vllm), ``query_one_with_conn``
+            # beside ``query_one_async_with_conn`` (procrastinate); ``single_turn_score``
+            # beside ``single_turn_ascore`` (ragas), ``get_paginated_response`` beside
+            # ``get_apaginated_response`` (adrf)
+            candidates += [f"{front}_async_{last}", f"{front}_a{last}"]
     if fn.class_index < 0:
         functions = resolver.index(module).top_functions
         for candidate in candidates:
@@ -734,8 +759,13 @@ def is_handed_over(module: Module, fn_index: int, resolver: Resolver) -> str | N
     count even when the hand-over is invisible (``Thread(target=self._run)``: keyword
     arguments are not in the facts); a public function needs a visible hand-over."""
     fn = module.facts.functions[fn_index]
-    if fn.is_async or any(d not in _TRANSPARENT_DECORATORS for d in fn.decorators):
-        return None  # a decorated function is registered somewhere: not a plain callable
+    if fn.is_async:
+        return None
+    # a decorated function may be registered somewhere (a route, a signal): it counts when
+    # it is handed over visibly too (airflow's ``@provide_session`` method given to
+    # ``sync_to_async``), or when it is nested and its decorator is all that takes it
+    # (fasthtml's ``@startthread def run_server()``)
+    decorated = any(d not in _TRANSPARENT_DECORATORS for d in fn.decorators)
     ref = FuncRef(module, fn_index)
     callers = resolver.project.graph.callers_of(ref)
     if callers:
@@ -748,6 +778,10 @@ def is_handed_over(module: Module, fn_index: int, resolver: Resolver) -> str | N
         return None  # it runs where its base class calls the method: ``self._insert(...)``
     if passed_as_function(resolver, ref):
         return "a function handed to a thread, process or callback, never called directly"
+    if decorated:
+        if fn.parent >= 0 and fn.class_index < 0:
+            return "a nested function only its decorator takes, never called directly"
+        return None
     if _is_decorator_wrapper(module, fn):
         return None  # a decorator's wrapper: returned, it runs wherever the decorated one did
     private = fn.name.startswith("_") and not fn.name.endswith("__")
@@ -763,6 +797,10 @@ _PYDANTIC_HOOK_DECORATORS = frozenset(
      "field_serializer", "computed_field"}
 )  # fmt: skip
 _PYDANTIC_HOOK_METHODS = frozenset({"model_post_init"})
+#: other libraries' decorators that make a method a pydantic ``model_validator``
+_PYDANTIC_HOOK_WRAPPERS = frozenset(
+    {"langchain_core.utils.pre_init", "langchain_core.utils.utils.pre_init"}
+)
 
 
 def framework_sync_hook(fn: Function) -> str | None:
@@ -771,6 +809,8 @@ def framework_sync_hook(fn: Function) -> str | None:
     for d in fn.decorators:
         if d.partition(".")[0] == "pydantic" and d.rpartition(".")[2] in _PYDANTIC_HOOK_DECORATORS:
             return f"it is a pydantic hook (`@{d.rpartition('.')[2]}`), which pydantic calls synchronously"
+        if d in _PYDANTIC_HOOK_WRAPPERS:
+            return f"it is a pydantic hook (`@{d.rpartition('.')[2]}`: a `model_validator`), which pydantic calls synchronously"
     if fn.class_index >= 0 and fn.name in _PYDANTIC_HOOK_METHODS:
         return f"it is pydantic's `{fn.name}` hook, which pydantic calls synchronously"
     return None
@@ -945,7 +985,8 @@ def boundary_kind(
         return EXCLUDED, "excluded path"
     if tests and module.layer == "test":
         return TEST, "test code"
-    if module.facts.functions[fn_index].parent >= 0:
+    nested = module.facts.functions[fn_index]
+    if nested.parent >= 0 and all(d in _TRANSPARENT_DECORATORS for d in nested.decorators):
         # a nested thread target or callback runs on its own, whatever its enclosing
         # function is (agentops' ``run_async_auth`` inside a loop-aware dispatcher)
         handed = is_handed_over(module, fn_index, resolver)

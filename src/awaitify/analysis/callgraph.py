@@ -30,6 +30,8 @@ from awaitify.analysis.facts import (
     CALL_NO_WAIT,
     CALL_NOT_COROUTINE,
     CALL_UNREACHABLE,
+    CTX_ASYNC_ITER,
+    CTX_ASYNC_WITH,
     CTX_ATTR,
     CTX_AWAIT,
     CTX_EXPR,
@@ -811,6 +813,8 @@ def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
         return _NO_HANG in call[C_ARGS] or bool(told)
     if api in ("open", "io.open"):
         return call[C_ARGS][:1] == (_DEVNULL,)
+    if api == "psycopg2.connect":  # ``async_=True``: psycopg2's asynchronous mode (aiopg)
+        return bool(call[C_FLAGS] & CALL_NO_WAIT)
     if api.startswith("socket.socket."):
         return also_called(call, calls, ("setblocking",))
     if api.endswith("Queue.get"):
@@ -822,11 +826,16 @@ def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
     return False
 
 
+_ASYNC_USES = frozenset({CTX_AWAIT, CTX_ASYNC_WITH, CTX_ASYNC_ITER})
+
+
 def _awaited_method(api: str, call: CallRow) -> bool:
-    """A blocking method's call that is awaited: the receiver's type was inferred wrong (an
-    aioboto3 client annotated with the boto3 stubs, as skyvern's is), since awaiting what a
-    sync client returns would raise."""
-    return call[C_CTX] == CTX_AWAIT and api.rpartition(".")[0] in apis.BLOCKING_METHODS
+    """A blocking method's call that is awaited, entered by ``async with`` or iterated by
+    ``async for``: the receiver's type was inferred wrong (an aioboto3 client annotated with
+    the boto3 stubs, as skyvern's is; langchain's ``Union[Engine, AsyncEngine]`` engine
+    under ``async with self.engine.begin()``), since what a sync client returns would
+    raise there."""
+    return call[C_CTX] in _ASYNC_USES and api.rpartition(".")[0] in apis.BLOCKING_METHODS
 
 
 def also_called(call: CallRow, calls: Sequence[CallRow], methods: tuple[str, ...]) -> bool:

@@ -931,8 +931,11 @@ class Extractor:
             if tp is ast.Constant and (
                 (arg in _NO_WAIT_KEYWORDS and value.value is False)  # type: ignore[attr-defined]
                 or (arg == "timeout" and _off(value.value))  # type: ignore[attr-defined]
+                or (arg == "async_" and value.value in (True, 1))  # type: ignore[attr-defined]
             ):
-                flags |= CALL_NO_WAIT  # ``acquire(blocking=False)``, ``join(timeout=0)``
+                # ``acquire(blocking=False)``, ``join(timeout=0)``, ``psycopg2.connect(dsn,
+                # async_=True)`` (an asynchronous connection: it returns at once)
+                flags |= CALL_NO_WAIT
             if (
                 (tp is ast.Name or tp is ast.Attribute)
                 and arg in _NO_WAIT_FLAG_KEYWORDS
@@ -1214,6 +1217,39 @@ def _bound_scope(local: _LocalNames, scope: int, name: str) -> int:
     return scope
 
 
+class _ScopedImports:
+    """Names a function-local import binds to something other than what the module-wide
+    :class:`Resolver` gives them: ``from pkg.sync_op import Op`` in one test and ``from
+    pkg.async_op import Op`` in the next. In a function, its own import (or an enclosing
+    function's) wins, as in Python; a parameter or an assignment in between shadows it."""
+
+    def __init__(self, ex: Extractor, aliases: dict[str, str], local: _LocalNames) -> None:
+        scoped: dict[tuple[int, str], str] = {}
+        for name, target, _, scope, _ in ex.imports:
+            if scope >= 0 and name != "*":
+                scoped.setdefault((scope, name), target)
+        self.scoped = scoped
+        self.names = frozenset(n for (_, n), t in scoped.items() if aliases.get(n) != t)
+        self.local = local
+
+    def resolve(self, scope: int, raw: str, lookup: Callable[[str], str]) -> str:
+        head, dot, rest = raw.partition(".")
+        called = head.endswith("()")
+        name = head[:-2] if called else head
+        if name not in self.names:
+            return lookup(raw)
+        functions = self.local.functions
+        while scope >= 0:
+            target = self.scoped.get((scope, name))
+            if target is not None:
+                head = f"{target}()" if called else target
+                return head + dot + rest if rest else head
+            if name in self.local[scope]:
+                return raw  # a parameter or an assignment shadows every import
+            scope = functions[scope][7]
+        return lookup(raw)
+
+
 class _Aliases(dict[tuple[int, str], str]):
     """(scope, name) → the method a name is bound to once (``run = loop.run_until_complete``),
     with ``names``, every such name (one set lookup per call row)."""
@@ -1268,6 +1304,12 @@ def extract_module(
     shadowing: _LocalNames | None = None
     functions = ex.functions
     bound = _bound_method_aliases(ex)
+    scoped: _ScopedImports | None = None
+    if any(imp[3] >= 0 for imp in ex.imports):
+        shadowing = _LocalNames(ex)
+        scoped = _ScopedImports(ex, aliases, shadowing)
+        if not scoped.names:
+            scoped = None
     for index, row in enumerate(calls):
         callee = new_callee = row[1]
         if bound and callee in bound.names:
@@ -1286,13 +1328,18 @@ def extract_module(
             # unless a parameter or an assignment of an enclosing function shadows it
             if shadowing is None:
                 shadowing = _LocalNames(ex)
-            if _bound_scope(shadowing, row[0], head) < 0:
+            if scoped is not None and head.removesuffix("()") in scoped.names:
+                new_callee = scoped.resolve(row[0], callee, lookup)
+            elif _bound_scope(shadowing, row[0], head) < 0:
                 new_callee = lookup(callee)
-                if new_callee.startswith(_ASYNCIO_SUBMODULE_HEADS):
-                    # ``from asyncio.tasks import create_task``: ``asyncio.create_task``
-                    new_callee = _ASYNCIO_SUBMODULE.sub("asyncio.", new_callee, count=1)
+            if new_callee.startswith(_ASYNCIO_SUBMODULE_HEADS):
+                # ``from asyncio.tasks import create_task``: ``asyncio.create_task``
+                new_callee = _ASYNCIO_SUBMODULE.sub("asyncio.", new_callee, count=1)
         if args:
-            resolved = tuple(map(lookup, args))
+            if scoped is None:
+                resolved = tuple(map(lookup, args))
+            else:
+                resolved = tuple([scoped.resolve(row[0], a, lookup) for a in args])
             if resolved != args:
                 new_args = resolved
         if new_callee is not row[1] or new_args is not args:
@@ -1324,18 +1371,36 @@ def extract_module(
             for q, n, ln, c, el, bases, decos, p, s in ex.classes
         ]
     )
-    assigns = tuple(
-        [
-            _tuple_new(Assign, (s, k, t, lookup(call), lookup(name), lookup(ann), ln))
-            for s, k, t, call, name, ann, ln in ex.assigns
-        ]
-    )
-    withs = tuple(
-        [
-            _tuple_new(With, (s, a, ln, c, el, ec, ci, lookup(expr), tgt, be))
-            for s, a, ln, c, el, ec, ci, expr, tgt, be in ex.withs
-        ]
-    )
+    if scoped is None:
+        assigns = tuple(
+            [
+                _tuple_new(Assign, (s, k, t, lookup(call), lookup(name), lookup(ann), ln))
+                for s, k, t, call, name, ann, ln in ex.assigns
+            ]
+        )
+        withs = tuple(
+            [
+                _tuple_new(With, (s, a, ln, c, el, ec, ci, lookup(expr), tgt, be))
+                for s, a, ln, c, el, ec, ci, expr, tgt, be in ex.withs
+            ]
+        )
+    else:
+        at = scoped.resolve
+        assigns = tuple(
+            [
+                _tuple_new(
+                    Assign,
+                    (s, k, t, at(s, call, lookup), at(s, name, lookup), at(s, ann, lookup), ln),
+                )
+                for s, k, t, call, name, ann, ln in ex.assigns
+            ]
+        )
+        withs = tuple(
+            [
+                _tuple_new(With, (s, a, ln, c, el, ec, ci, at(s, expr, lookup), tgt, be))
+                for s, a, ln, c, el, ec, ci, expr, tgt, be in ex.withs
+            ]
+        )
     runs = _runner_runs(calls, withs, assigns)
     if runs:
         bridges = sorted([*bridges, *runs])

@@ -423,13 +423,18 @@ class Resolver:
         One attribute at a time: a class has dozens of attributes and a call site needs
         one, so typing them all (each a resolution of its own) would be wasted work. A
         class-body annotation or assignment of a subclass wins over its bases'; a
-        ``self.x = ...`` in a method counts only where no class up to there typed ``x``."""
+        ``self.x = ...`` in a method counts only where no class up to there typed ``x`` in
+        its body, and a subclass's methods' bindings win over its bases' (azure's
+        ``ClientAsync.open_async`` binds the aio ``Connection`` where ``Client.open`` binds
+        the sync one; auth0's ``AsyncVerifier.__init__`` rebinds ``_fetcher`` after
+        ``super().__init__()``)."""
         key = (id(cls.module), cls.index, attr)
         cache = self._attr_types
         if key in cache:
             return cache[key]
         cache[key] = None  # cycle guard: ``self.x = self.x.parent``
         found: TypeRef | None = None
+        declared = False
         for c in reversed(self.mro(cls)):
             idx = self.index(c.module)
             assigns = c.module.facts.assigns
@@ -439,16 +444,22 @@ class Resolver:
                 t = self._assign_type(c.module, -1, a.call, a.name, a.annotation, a.line)
                 if t is not None:
                     found = t
+                    declared = True
             if found == "socket.socket" and self._bound_datagram(c, attr):
                 found = "socket.socket.datagram"  # ``socket: socket.socket`` declared, UDP bound
-            if found is not None:
+            if declared:
                 continue
             in_methods = idx.self_attrs.get(c.index)
-            # one method may bind a sync client, another an async one: no type then
-            found = self._joined(
+            if not in_methods or attr not in in_methods:
+                continue
+            types = [
                 self._assign_type(c.module, a.scope, a.call, a.name, a.annotation, a.line)
-                for a in (assigns[i] for i in (in_methods.get(attr, ()) if in_methods else ()))
-            )
+                for a in (assigns[i] for i in in_methods[attr])
+            ]
+            # one method may bind a sync client, another an async one: no type then
+            joined = self._joined(types)
+            if joined is not None or any(t is not None for t in types):
+                found = joined
         if found is None:  # ``@property def server(self) -> Server``
             getter = self.find_method(cls, attr)
             if getter is not None and getter.fn.flags & FN_PROPERTY and getter.fn.returns:
@@ -774,6 +785,8 @@ class Resolver:
                         return t
                 if annotation and annotation != "-":  # a parameter ("-": not annotated)
                     return self.type_of_annotation(module, annotation)
+                if annotation == "-" and name == "tmp_path" and module.layer == "test":
+                    return "pathlib.Path"  # pytest's fixture, whether annotated or not
                 return None
             s = facts.functions[s].parent
         if name in idx.top_classes:
@@ -887,7 +900,9 @@ class Resolver:
                     return FuncRef(module, nested[head])
                 s = facts.functions[s].parent
             if self._is_local(module, scope, head):
-                return None  # a callable held in a variable: unknown
+                # a callable held in a variable: unknown, unless a module-level alias of a
+                # project class or function (``Client = SyncClient``)
+                return self._module_alias(module, scope, head)
             if head in idx.top_functions:
                 return FuncRef(module, idx.top_functions[head])
             if head in idx.top_classes:
@@ -925,6 +940,30 @@ class Resolver:
             # ``mod.client.get`` where ``client`` is a typed module variable of ``mod``
             return self._method_on(self.type_of(module, scope, receiver), method_name)
         return target
+
+    def _module_alias(self, module: Module, scope: int, name: str) -> FuncRef | ClassRef | None:
+        """The project class or function a module-level ``name = Other`` (bound once, to a
+        plain name, and nowhere else between ``scope`` and the module) names."""
+        functions = module.facts.functions
+        idx = self.index(module)
+        s = scope
+        while s >= 0:
+            if name in idx.symbols(s, module):
+                return None  # a parameter or a local variable
+            s = functions[s].parent
+        assigns = module.facts.assigns
+        rows = [
+            assigns[i]
+            for i in idx.assigns_by_scope.get(-1, ())
+            if assigns[i].target == name and assigns[i].class_index < 0
+        ]
+        if len(rows) != 1:
+            return None
+        a = rows[0]
+        if a.call or a.annotation or not a.name or a.name == name or "()" in a.name:
+            return None
+        target = self.resolve_name(module, -1, a.name)
+        return target if isinstance(target, (FuncRef, ClassRef)) else None
 
     def _names_a_module(self, dotted: str) -> bool:
         """Does ``dotted`` start with the path of a project module (``app.db`` of

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from awaitify.analysis import apis
 from awaitify.analysis.facts import (
+    C_ARGS,
     C_CALLEE,
     C_COL,
     C_CTX,
@@ -95,12 +96,14 @@ def _factory_session(resolver: Resolver, module: Module, scope: int, callee: str
     return False
 
 
-def _short_call(callee: str) -> str:
-    """``SessionLocal()`` for ``app.db.SessionLocal``; ``SessionLocal.begin()`` stays whole."""
+def _short_call(callee: str, args: tuple[str, ...] = ()) -> str:
+    """``SessionLocal()`` for ``app.db.SessionLocal``; ``SessionLocal.begin()`` stays whole,
+    and so does ``self.Session()``; ``Session(...)`` when the call has arguments."""
     parts = callee.split(".")
-    if len(parts) > 1 and parts[-1] == "begin":
-        return ".".join(parts[-2:]) + "()"
-    return parts[-1] + "()"
+    keep = 2 if len(parts) > 1 and (parts[-1] == "begin" or parts[0] in ("self", "cls")) else 1
+    if parts[0] in ("self", "cls") and parts[-1] == "begin":
+        keep = len(parts)
+    return ".".join(parts[-keep:]) + ("(...)" if args else "()")
 
 
 def _receiver(callee: str) -> str:
@@ -228,7 +231,7 @@ def analyse_function(
             continue
         c = calls[w.call]
         found.append(
-            SessionUse(module, fn_index, ENTERED, w.target, _short_call(callee), w.call,
+            SessionUse(module, fn_index, ENTERED, w.target, _short_call(callee, calls[w.call][C_ARGS]), w.call,
                        c[C_LINE], c[C_COL], c[C_END_LINE], c[C_END_COL], frozenset({w.call}))
         )  # fmt: skip
         claimed.add(w.call)
@@ -252,7 +255,7 @@ def analyse_function(
             continue
         c = calls[row]
         found.append(
-            SessionUse(module, fn_index, CREATED, a.target, _short_call(a.call), row,
+            SessionUse(module, fn_index, CREATED, a.target, _short_call(a.call, calls[row][C_ARGS]), row,
                        c[C_LINE], c[C_COL], c[C_END_LINE], c[C_END_COL], frozenset({row}))
         )  # fmt: skip
         claimed.add(row)

@@ -57,11 +57,20 @@ def build_tables(
     coroutines: set[str] = set()
     async_count = 0
     async_inits: list[int] = []
+    # a nested function defined both sync and async (``def execute`` on one branch, ``async
+    # def execute`` on the other, as langsmith's tests do): which one a call runs is
+    # unknown, so none (at module and class level the last definition wins, as in Python:
+    # a redefinition there is next to never on a branch)
+    conflicting: list[tuple[dict[str, int], str]] = []
     for i, fn in enumerate(functions):
         if fn.class_index >= 0:
             methods.setdefault(fn.class_index, {})[fn.name] = i
         elif fn.parent >= 0:
-            nested.setdefault(fn.parent, {})[fn.name] = i
+            table = nested.setdefault(fn.parent, {})
+            before = table.get(fn.name)
+            if before is not None and functions[before].is_async != fn.is_async:
+                conflicting.append((table, fn.name))
+            table[fn.name] = i
         else:
             top_functions[fn.name] = i
         if fn.is_async:
@@ -69,6 +78,8 @@ def build_tables(
             coroutines.add(fn.name)
             if fn.name == "__init__":
                 async_inits.append(i)
+    for table, name in conflicting:
+        table.pop(name, None)
     top_classes = {c.name: i for i, c in enumerate(classes) if c.parent < 0 and c.scope < 0}
     by_scope: dict[int, list[int]] = {}
     class_attrs: dict[int, dict[str, list[int]]] = {}

@@ -150,6 +150,12 @@ _THREAD_BOUND = ("sqlite3.connect", "sqlite3.Connection.", "sqlite3.Cursor.")
 _SESSION_PREFIX = apis.SYNC_SESSION + "."
 _SESSION_QUERY = apis.SYNC_SESSION + ".query"
 _FLASK_SQLALCHEMY = "flask_sqlalchemy.SQLAlchemy"
+_EXECUTOR_MAP = f"{apis.EXECUTOR}.map"
+#: DB-API connections and cursors: calls on one kept on ``self`` interleave once in threads
+_DBAPI_TYPES = frozenset(
+    {"psycopg2.connection", "psycopg2.cursor", "pymysql.connection", "pymysql.cursor",
+     apis.PSYCOPG_CONNECTION, apis.PSYCOPG_CURSOR, "pyodbc.Connection", "pyodbc.Cursor"}
+)  # fmt: skip
 _SCOPED_SESSIONS = frozenset(
     {"sqlalchemy.orm.scoped_session", "sqlalchemy.orm.scoping.scoped_session"}
 )
@@ -636,6 +642,18 @@ class Planner:
                     self.review(module, call[C_LINE], f"`{site.api}` is awaited: it raises in "
                                 "a running loop before there is anything to await; await the "
                                 "coroutine it is given instead")  # fmt: skip
+                elif (
+                    site.kind == KIND_PROJECT
+                    and isinstance(site.target, FuncRef)
+                    and site.target not in self.convert
+                    and not self.graph.is_coroutine_function(site.target)
+                    and self.colors.blocks_at(site)
+                ):  # ``await conn.close()``: a sync method that blocks, then returns a future
+                    self._keep_on_loop(module, call, fn.label, site.target.label, f"`{site.target.label}` "
+                                "blocks before it returns what is awaited here, and the call "
+                                "is not moved to a thread: what it returns may belong to this "
+                                "loop; make it `async def` by hand, or move its blocking work "
+                                "out of it")  # fmt: skip
                 continue
             if site.kind == KIND_PROJECT:
                 target = site.target
@@ -711,6 +729,11 @@ class Planner:
                                 "a session of its own; move the code that uses it into one "
                                 "function and run that with `await asyncio.to_thread(...)`, or "
                                 "use an `AsyncSession`")  # fmt: skip
+                elif site.api == _EXECUTOR_MAP:
+                    self._keep_on_loop(module, call, fn.label, site.api, f"`{site.api}` is not moved to a thread: "
+                                "it waits where its results are iterated, not in the call; "
+                                "await the jobs instead: `await asyncio.gather(*(loop."
+                                "run_in_executor(executor, f, x) for x in xs))`")  # fmt: skip
                 elif ctx == CTX_WITH and site.api in apis.BLOCKS_ON_ENTER:
                     self._keep_on_loop(module, call, fn.label, site.api, f"`{site.api}(...)` waits where the "
                                 "`with` enters, not in the call, so a thread cannot take it: "
@@ -723,6 +746,14 @@ class Planner:
                                     "thread, but a query runs its SQL where it is iterated or "
                                     "counted: keep those steps in the same thread (`.all()`, "
                                     "`.count()` inside the call moved)")  # fmt: skip
+                    elif site.api.rpartition(".")[0] in _DBAPI_TYPES and _on_self(call):
+                        receiver = call[C_CALLEE].rpartition(".")[0]
+                        self.review(module, call[C_LINE], f"`{site.api}` on `{receiver}`, kept "
+                                    "on `self`, is moved to a thread: if other coroutines use "
+                                    "it meanwhile, their statements and fetches interleave "
+                                    "(and DB-API connections are not thread-safe); give each "
+                                    "task a cursor of its own, or move the whole exchange into "
+                                    "one function run with `await asyncio.to_thread(...)`")  # fmt: skip
                     elif site.api.startswith(_SESSION_PREFIX) and _on_self(call):
                         self.review(module, call[C_LINE], f"`{site.api}` on a session kept on "
                                     "`self` is moved to a thread: if other coroutines use the "
@@ -744,6 +775,8 @@ class Planner:
         resolver = self.resolver
         if attr == "session" and resolver.type_of(module, scope, owner) == _FLASK_SQLALCHEMY:
             return True
+        if receiver.startswith("self.") and receiver.count(".") == 1:
+            return self._scoped_registry(module, scope, receiver)
         where, name = module, receiver
         if "." in receiver:  # ``app.db.db_session``: a variable of another project module
             other = resolver.project.find_module(owner)
@@ -751,6 +784,34 @@ class Planner:
                 return False
             where, name, scope = other, attr, -1
         origin = b.assigned_call(where, scope, name)
+        if origin is None:
+            return False
+        if origin[1] in _SCOPED_SESSIONS:
+            return True
+        # ``with self.Session() as sess`` / ``sess = Registry()``: the registry's session for
+        # this thread, which every coroutine on the loop shares
+        return where is module and self._scoped_registry(module, origin[0], origin[1])
+
+    def _scoped_registry(self, module: Module, scope: int, name: str) -> bool:
+        """Is ``name`` (``Registry``, ``self.Session``) a ``scoped_session(...)``?"""
+        if name.startswith("self.") and name.count(".") == 1:
+            cls = self.resolver.enclosing_class(module, scope) if scope >= 0 else None
+            if cls is None:
+                return False
+            for c in self.resolver.mro(cls):
+                functions = c.module.facts.functions
+                for a in c.module.facts.assigns:
+                    if (
+                        a.target == name
+                        and a.scope >= 0
+                        and functions[a.scope].class_index == c.index
+                        and a.call in _SCOPED_SESSIONS
+                    ):
+                        return True
+            return False
+        if "." in name or "()" in name:
+            return False
+        origin = b.assigned_call(module, scope, name)
         return origin is not None and origin[1] in _SCOPED_SESSIONS
 
     def _return_awaited(self, fn: FuncRef, row: int, label: str) -> None:

@@ -21,6 +21,11 @@ _ASYNC_TWINS = {
     "requests.post": "an async HTTP client (`httpx.AsyncClient`, `aiohttp`)",
     "subprocess.run": "`await asyncio.create_subprocess_exec(...)`",
     "open": "`aiofiles` / `anyio.open_file`, or `await asyncio.to_thread(...)`",
+    # a thread would only build the lazy iterator: the waits come when it is iterated
+    f"{apis.EXECUTOR}.map": (
+        "the jobs awaited on the loop: `await asyncio.gather(*(loop.run_in_executor(executor, "
+        "f, x) for x in xs))`"
+    ),
     "psycopg_pool.ConnectionPool.connection": (
         "`psycopg_pool.AsyncConnectionPool` (`async with pool.connection() as conn`)"
     ),
@@ -38,7 +43,7 @@ class BlockingCallInAsync(Rule):
     project), sync redis commands, boto3 client calls (`s3.put_object`), the sync
     Elasticsearch client, blocking sockets, `threading.Lock.acquire`, a thread or process
     queue's `get()` and `join()`, `Thread.join()`, `Event.wait()`, an executor's
-    `shutdown()` and its futures' `result()`, and the APIs named in the `blocking-apis`
+    `shutdown()` and `map()` and its futures' `result()`, and the APIs named in the `blocking-apis`
     setting. Calls inside a nested sync function or a lambda, and functions handed to
     `asyncio.to_thread` / `run_in_executor` / `anyio.to_thread.run_sync`, are not calls of
     the async body and are not reported; nor are calls told not to wait
