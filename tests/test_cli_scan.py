@@ -379,3 +379,31 @@ def test_no_progress_bar_in_ci_or_pipes(tree: Tree, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
     assert not show_progress(Args())  # type: ignore[arg-type]
     assert os.environ.get("CI") is None
+
+
+def test_priority_follows_spec_section_4(tree: Callable[[Mapping[str, str]], Path]) -> None:
+    """High: a defect, or a file or class whose path segment, module or class name contains
+    a critical domain; a syntax error is no defect (ASY0xx), so it is high only there."""
+    from awaitify.api import ScanOptions, scan
+    from awaitify.config import Config
+
+    root = tree(
+        {
+            "app/utils/plain.py": "def broken(:\n",
+            "app/auth/broken.py": "def broken(:\n",
+            "app/utils/oauth.py": "import asyncio\n\nclass Tokens:\n    async def a(self):\n"
+            "        pass\n\n    def run(self):\n        asyncio.run(self.a())\n",
+            "app/utils/stuff.py": "import asyncio\n\nclass UserPrepaymentStuff:\n"
+            "    async def a(self):\n        pass\n\n    def run(self):\n"
+            "        asyncio.run(self.a())\n",
+            "app/utils/other.py": "import asyncio\n\nclass Other:\n    async def a(self):\n"
+            "        pass\n\n    def run(self):\n        asyncio.run(self.a())\n",
+        }
+    )
+    result = scan([root], Config(root=root), ScanOptions(use_cache=False, cwd=str(root), jobs=1))
+    got = {(f.path, f.code): f.priority.value for f in result.findings}
+    assert got[("app/utils/plain.py", "ASY001")] == "low"
+    assert got[("app/auth/broken.py", "ASY001")] == "high"
+    assert got[("app/utils/oauth.py", "ASY201")] == "high"
+    assert got[("app/utils/stuff.py", "ASY201")] == "high"
+    assert got[("app/utils/other.py", "ASY201")] == "low"

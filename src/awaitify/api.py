@@ -81,9 +81,9 @@ def _result_key(config: Config, cwd: str, entries: Sequence[tuple[str, bytes]]) 
     """``entries``: (display path, content hash) of every file, in display order."""
     h = blake2b(digest_size=16)
     h.update(f"{__version__}\0{ANALYSIS_VERSION}\0{_RESULT_FORMAT}\0{_model_shape()}\0".encode())
-    h.update(f"{config.digest()}\0{cwd}\0".encode())
+    h.update(f"{config.digest()}\0{cwd}\0".encode(errors="surrogateescape"))
     for display, digest in entries:
-        h.update(display.encode())
+        h.update(display.encode(errors="surrogateescape"))
         h.update(b"\0")
         h.update(digest or b"-")
     return h.digest()
@@ -101,7 +101,9 @@ def analyse_files(
 
 def _graph_key(config: Config, cwd: str) -> bytes:
     return blake2b(
-        f"graph\0{__version__}\0{ANALYSIS_VERSION}\0{config.digest()}\0{cwd}".encode(),
+        f"graph\0{__version__}\0{ANALYSIS_VERSION}\0{config.digest()}\0{cwd}".encode(
+            errors="surrogateescape"
+        ),
         digest_size=16,
     ).digest()
 

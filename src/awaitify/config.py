@@ -128,14 +128,29 @@ def _read_text(path: Path) -> str:
         raise ConfigError(f"{path}: cannot read: {exc}") from exc
 
 
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, False too where a folder on the way cannot be searched."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def is_repository_root(directory: Path) -> bool:
+    try:
+        return (directory / ".git").exists()
+    except OSError:
+        return False
+
+
 def _pyprojects(start: Path) -> Iterator[Path]:
     """The ``pyproject.toml`` files at or above ``start``, nearest first, not above the
     repository's root."""
     for directory in (start, *start.parents):
         candidate = directory / "pyproject.toml"
-        if candidate.is_file():
+        if is_file(candidate):
             yield candidate
-        if (directory / ".git").exists():
+        if is_repository_root(directory):
             break
 
 
@@ -154,7 +169,14 @@ def load_config(paths: Sequence[Path], config_file: Path | None = None) -> Confi
     start = common_dir(paths)
     source = config_file or find_pyproject(start)
     if source is None:
-        config = replace(Config(root=start), console_scripts=_nearest_console_scripts(start))
+        data = _nearest_project(start)
+        project = data.get("project")
+        target = _requires_python_target(
+            project.get("requires-python") if isinstance(project, dict) else None
+        )
+        config = replace(Config(root=start), console_scripts=console_scripts(data))
+        if target:
+            config = replace(config, target_version=target)
     else:
         data = _parse_toml(_read_text(source), source)
         table = data.get("tool", {}).get("awaitify", {})
@@ -194,23 +216,23 @@ def console_scripts(data: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(sorted(set(found)))
 
 
-def _nearest_console_scripts(start: Path) -> tuple[str, ...]:
-    """The console scripts of the nearest ``pyproject.toml`` at or above ``start`` (inside
-    the repository), when it has no ``[tool.awaitify]``: a file that is not ours and does
-    not parse is no error of ours either."""
+def _nearest_project(start: Path) -> dict[str, Any]:
+    """The nearest ``pyproject.toml`` at or above ``start`` (inside the repository), parsed,
+    when it has no ``[tool.awaitify]``: its console scripts and ``requires-python`` still
+    count. A file that is not ours and does not parse is no error of ours either."""
     candidate = next(_pyprojects(start), None)
     if candidate is None:
-        return ()
+        return {}
     try:
         text = candidate.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return ()
-    if "scripts" not in text:  # no need to parse a file that cannot name one
-        return ()
+        return {}
+    if "scripts" not in text and "requires-python" not in text:
+        return {}  # no need to parse a file that cannot name either
     try:
-        return console_scripts(_parse_toml(text, candidate))
+        return _parse_toml(text, candidate)
     except ConfigError:
-        return ()
+        return {}
 
 
 def _strings(value: Any, key: str, where: str) -> tuple[str, ...]:
@@ -233,11 +255,19 @@ def _table(value: Any, key: str, where: str) -> Mapping[str, Any]:
     return value
 
 
+_LOWER_BOUND = re.compile(r"^(>=|>|~=|===?)\s*3\.(\d+)")
+
+
 def _requires_python_target(spec: Any) -> tuple[int, int] | None:
+    """The oldest Python 3 minor a ``requires-python`` specifier admits: the highest of its
+    lower bounds (``>=3.9``, ``~=3.8``, ``>3.7``, ``==3.10.*``); ``!=`` and ``<`` bound
+    nothing from below."""
     if not isinstance(spec, str):
         return None
-    m = re.search(r">=\s*3\.(\d+)", spec)
-    return (3, int(m.group(1))) if m else None
+    bounds = [
+        int(m.group(2)) for clause in spec.split(",") if (m := _LOWER_BOUND.match(clause.strip()))
+    ]
+    return (3, max(bounds)) if bounds else None
 
 
 def from_table(table: Mapping[str, Any], source: Path, requires_python: Any = None) -> Config:

@@ -265,12 +265,14 @@ def _commit_keys(
     base = hashlib.blake2b(digest_size=16)
     base.update(
         f"{__version__}\0{_SUMMARY_FORMAT}\0{FACTS_VERSION}\0{rules}\0{config.digest()}\0"
-        f"{config.root}\0{cwd}\0{repo_root}\0{chr(1).join(scope)}\0".encode()
+        f"{config.root}\0{cwd}\0{repo_root}\0{chr(1).join(scope)}\0".encode(
+            errors="surrogateescape"
+        )
     )
 
     def key(tree: str) -> bytes:
         h = base.copy()
-        h.update(tree.encode())
+        h.update(tree.encode(errors="surrogateescape"))
         return h.digest()
 
     return key

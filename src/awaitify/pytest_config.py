@@ -10,6 +10,8 @@ import configparser
 import sys
 from pathlib import Path
 
+from awaitify.config import is_file, is_repository_root
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
@@ -49,10 +51,10 @@ def read_asyncio_mode(start: Path) -> str:
             ("setup.cfg", lambda p: _from_ini(p, "tool:pytest")),
         ):
             candidate = directory / name
-            if candidate.is_file():
+            if is_file(candidate):
                 found = reader(candidate)
                 if found is not None:
                     return found
-        if (directory / ".git").exists():
+        if is_repository_root(directory):
             break
     return ""

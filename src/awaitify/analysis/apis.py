@@ -27,6 +27,7 @@ DJANGO_MANAGER = "django.db.models.Manager"
 DJANGO_QUERYSET = "django.db.models.QuerySet"
 #: a boto3 client (``boto3.client("s3")``): each API method is an HTTP request
 BOTO3_CLIENT = "botocore.client.BaseClient"
+REDIS_PIPELINE = "redis.client.Pipeline"
 #: the sync Elasticsearch client (``AsyncElasticsearch`` is the async one)
 ELASTICSEARCH = "elasticsearch.Elasticsearch"
 #: psycopg 3's sync connection and cursor (``psycopg.AsyncConnection`` is the async one)
@@ -56,6 +57,7 @@ LIBRARY_OF: dict[str, str] = {
     DJANGO_QUERYSET: "django",
     BOTO3_CLIENT: "boto3",  # or ``botocore`` (see ``LIBRARY_ALSO``)
     ELASTICSEARCH: "elasticsearch",
+    REDIS_PIPELINE: "redis",
     PSYCOPG_CONNECTION: "psycopg",
     PSYCOPG_CURSOR: "psycopg",
     PSYCOPG_POOL: "psycopg_pool",
@@ -214,6 +216,7 @@ METHOD_RETURNS: dict[tuple[str, str], str] = {
     ("socket.socket", "accept"): "socket.socket",
     (EXECUTOR, "submit"): THREAD_FUTURE,
     ("boto3.Session", "client"): BOTO3_CLIENT,
+    ("redis.Redis", "pipeline"): REDIS_PIPELINE,
     **{
         ("pathlib.Path", method): "pathlib.Path"
         for method in (
@@ -444,6 +447,7 @@ BLOCKING_METHODS: dict[str, frozenset[str]] = {
     "smtplib.SMTP": frozenset({"sendmail", "send_message", "login", "connect", "starttls", "quit"}),
     "ftplib.FTP": frozenset({"login", "retrbinary", "storbinary", "retrlines", "cwd", "nlst"}),
     "redis.Redis": _REDIS_COMMANDS,
+    REDIS_PIPELINE: frozenset({"execute"}),  # sends the queued commands and reads the replies
     DJANGO_MANAGER: _DJANGO_QUERY_METHODS,
     DJANGO_QUERYSET: _DJANGO_QUERY_METHODS,
     DJANGO_MODEL: _DJANGO_MODEL_METHODS,

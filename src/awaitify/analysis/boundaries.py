@@ -86,6 +86,41 @@ _CLI_PASS_DECORATORS = frozenset({"pass_context", "pass_obj"})
 _THREAD_BASES = frozenset(
     {"threading.Thread", "multiprocessing.Process", "gunicorn.workers.base.Worker"}
 )
+#: methods of standard-library classes that the library itself calls, synchronously: an
+#: override stays sync (``do_*``: ``BaseHTTPRequestHandler.do_GET`` and its kin)
+_LOGGING_HOOKS = frozenset({"emit", "handle", "filter", "format", "flush"})
+_STDLIB_HOOKS: dict[str, frozenset[str]] = {
+    **{
+        f"logging.{c}": _LOGGING_HOOKS
+        for c in ("Handler", "StreamHandler", "FileHandler", "Filter", "Formatter")
+    },
+    **{
+        f"logging.handlers.{c}": _LOGGING_HOOKS
+        for c in (
+            "RotatingFileHandler",
+            "TimedRotatingFileHandler",
+            "QueueHandler",
+            "MemoryHandler",
+            "BufferingHandler",
+            "SocketHandler",
+            "HTTPHandler",
+        )
+    },
+    "json.JSONEncoder": frozenset({"default", "encode", "iterencode"}),
+    "json.encoder.JSONEncoder": frozenset({"default", "encode", "iterencode"}),
+    "http.server.BaseHTTPRequestHandler": frozenset({"do_*", "handle", "handle_one_request"}),
+    "http.server.SimpleHTTPRequestHandler": frozenset({"do_*", "handle", "handle_one_request"}),
+    "socketserver.BaseRequestHandler": frozenset({"handle", "setup", "finish"}),
+    "socketserver.StreamRequestHandler": frozenset({"handle", "setup", "finish"}),
+    "socketserver.DatagramRequestHandler": frozenset({"handle", "setup", "finish"}),
+}
+_STDLIB_HOOK_NAMES = frozenset(n for hooks in _STDLIB_HOOKS.values() for n in hooks)
+
+
+def _could_be_stdlib_hook(name: str) -> bool:
+    return name in _STDLIB_HOOK_NAMES or name.startswith("do_")
+
+
 _CLI_CLASSES = frozenset(
     {"typer.Typer", "typer.main.Typer", "click.Group", "click.core.Group", "click.Command"}
 )
@@ -643,6 +678,11 @@ def is_entrypoint(
         thread_bases = resolver.external_bases(ClassRef(module, fn.class_index))
         if any(b in _THREAD_BASES for b in thread_bases):
             return "the `run` of a thread or process"
+    if fn.class_index >= 0 and resolver is not None and _could_be_stdlib_hook(fn.name):
+        for base in resolver.external_bases(ClassRef(module, fn.class_index)):
+            hooks = _STDLIB_HOOKS.get(base)
+            if hooks and (fn.name in hooks or ("do_*" in hooks and fn.name.startswith("do_"))):
+                return f"`{base}.{fn.name}`, which the standard library calls synchronously"
     if fn.name == "handle" and fn.class_index >= 0:
         cls = module.facts.classes[fn.class_index]
         bases = set(cls.bases)

@@ -22,13 +22,24 @@ from typing import Final, NamedTuple, TypeAlias
 from awaitify.analysis.tables import EMPTY_TABLES, Tables
 
 #: Bumped whenever the layout below changes; part of every cache key.
-FACTS_VERSION = 21
+FACTS_VERSION = 22
 
 #: keyword arguments that take a callable (``Thread(target=run)``, ``on_done=cb``): a
 #: function named as such a keyword's value is recorded as an assignment row whose target
 #: is the keyword with ``=`` (``"target="``), so it counts as handed over
 CALLBACK_KEYWORDS = frozenset(
-    {"target", "callback", "func", "fn", "function", "handler", "cb", "hook", "factory"}
+    {
+        "target",
+        "callback",
+        "func",
+        "fn",
+        "function",
+        "handler",
+        "cb",
+        "hook",
+        "factory",
+        "key",
+    }  # ``sorted(names, key=by_rank)``
 )
 CALLBACK_KEYWORD_SUFFIXES = ("_callback", "_handler", "_hook", "_func", "_fn", "_factory")
 

@@ -58,7 +58,9 @@ class Suppressions:
 def fingerprint(code: str, path: str, symbol: str, source_line: str) -> str:
     """Stable across edits that only move lines: rule + path + symbol + normalised code."""
     normalised = _WS.sub(" ", source_line.strip())
-    digest = blake2b(f"{code}\0{path}\0{symbol}\0{normalised}".encode(), digest_size=8).hexdigest()
+    digest = blake2b(
+        f"{code}\0{path}\0{symbol}\0{normalised}".encode(errors="surrogateescape"), digest_size=8
+    ).hexdigest()
     return digest
 
 

@@ -39,7 +39,6 @@ _CLASS_LAYERS = (
     ("repository", re.compile(r"(Repository|Repo|DAO|Dao|CRUD|Crud)$")),
     ("service", re.compile(r"Service$")),
 )
-_TOKEN = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
 _FILE_PATTERN = dict(_FILES)
@@ -109,26 +108,15 @@ def class_layer(class_name: str, file_layer: str) -> str:
     return file_layer
 
 
-@lru_cache(maxsize=4096)
-def _tokens(text: str) -> tuple[str, ...]:
-    out: list[str] = []
-    for chunk in re.split(r"[^A-Za-z0-9]+", text):
-        out.extend(t.lower() for t in _TOKEN.findall(chunk))
-    return tuple(out)
-
-
 def in_critical_domain(texts: Sequence[str], domains: Sequence[str]) -> bool:
-    """True when a path segment, module or class name has a word that starts with a domain.
-
-    Words are split on punctuation and camelCase, so ``payment_gateway.py``, ``PaymentService``
-    and ``billing/`` match ``payment``/``billing`` while ``subtenant_id`` does not match
-    ``tenant`` and ``spayment`` matches nothing.
-    """
+    """True when a path segment, module or class name contains a domain (SPEC §4), in any
+    case: ``oauth.py`` and ``auth/`` contain ``auth``, ``UserPrepaymentStuff`` contains
+    ``payment``."""
+    wanted = [d.lower() for d in domains if d]
     for text in texts:
-        for token in _tokens(text):
-            for domain in domains:
-                if token.startswith(domain):
-                    return True
+        low = text.lower()
+        if any(d in low for d in wanted):
+            return True
     return False
 
 
@@ -138,7 +126,7 @@ _WORK_LAYERS = frozenset({"service", "repository", "api", "worker"})
 def priority_of(
     category: Category, layer: str, critical_texts: Sequence[str], config: Config
 ) -> Priority:
-    if category in (Category.DEFECT, Category.SYNTAX):
+    if category is Category.DEFECT:
         return Priority.HIGH
     if in_critical_domain(critical_texts, config.critical_domains):
         return Priority.HIGH

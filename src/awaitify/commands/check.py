@@ -33,7 +33,7 @@ def read_baseline(path: str) -> Baseline:
 
 def write_baseline(path: str, text: str) -> None:
     try:
-        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        with open(path, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as fh:
             fh.write(text)
     except OSError as exc:
         raise UsageError(f"--write-baseline: cannot write {path}: {exc.strerror}") from exc

@@ -98,7 +98,8 @@ def emit(text: str, output: str | None) -> None:
     """Write a report to ``output`` (a file) or stdout."""
     if output:
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            # a file name that is no UTF-8 shows as ``b\udce9d.py`` (its text is escaped)
+            Path(output).write_text(text, encoding="utf-8", errors="backslashreplace")
         except OSError as exc:
             raise UsageError(f"cannot write {output}: {exc.strerror}") from exc
         return

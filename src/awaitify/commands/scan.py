@@ -7,10 +7,13 @@ import sys
 
 from awaitify.api import scan
 from awaitify.commands.common import config_from_args, emit, scan_options, warn
+from awaitify.errors import UsageError
 from awaitify.report import render
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.record and args.no_cache:
+        raise UsageError("--record stores the run in .awaitify/, which --no-cache keeps shut")
     config = config_from_args(args)
     result = scan(args.paths, config, scan_options(args))
     for note in result.notes:

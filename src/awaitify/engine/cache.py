@@ -132,7 +132,9 @@ class Cache:
     def put_stats(self, rows: Iterable[tuple[str, int, int, int, bytes]]) -> None:
         self._write(
             "INSERT OR REPLACE INTO files (path, size, mtime_ns, ino, digest) VALUES (?,?,?,?,?)",
-            rows,
+            # a path that is no UTF-8 (``b\udce9d.py``) cannot be SQLite text: such a file
+            # is hashed on every run instead
+            [row for row in rows if row[0].isascii() or _utf8(row[0])],
         )
 
     # -- results -----------------------------------------------------------------------
@@ -447,3 +449,11 @@ def cache_session(directory: Path, enabled: bool = True) -> Iterator[Cache]:
         yield cache
     finally:
         cache.close()
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -255,6 +255,8 @@ def discover(paths: Iterable[Path], config: Config, cwd: str | None = None) -> D
             mtime = os.stat(directory).st_mtime_ns
             listing = list_folder(directory, wanted)
         except OSError as exc:
+            if top:  # a folder named on the command line: bad input
+                raise UsageError(f"{directory}: cannot read directory: {exc.strerror}") from exc
             problems.append(
                 f"{display_path(directory, cwd)}: cannot read directory: {exc.strerror}"
             )

@@ -21,6 +21,7 @@ from awaitify.engine.salvage import salvage
 
 _SUPPRESSION = re.compile(
     r"#\s*(?:awaitify:\s*ignore|noqa)(?:\s*(?:\[|:)\s*([A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*)\]?)?",
+    re.IGNORECASE,  # ``# NOQA``, as flake8 and ruff read it
 )
 _RUNNING = sys.version_info[:2]
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -98,7 +99,7 @@ def _nul_problem(data: bytes, lines: list[str]) -> SyntaxProblem:
 
 def _has_marker(data: bytes) -> bool:
     """Whether a suppression comment can be there at all (a C-speed search in the bytes)."""
-    return b"noqa" in data or b"awaitify" in data
+    return b"noqa" in data or b"awaitify" in data or b"NOQA" in data or b"NoQA" in data
 
 
 def _suppressions(text: str) -> tuple[tuple[int, str], ...]:
@@ -106,10 +107,42 @@ def _suppressions(text: str) -> tuple[tuple[int, str], ...]:
         return ()
     rows = []
     for m in _SUPPRESSION.finditer(text):
-        line = text.count("\n", 0, m.start()) + 1
-        codes = m.group(1) or ""
+        start = m.start()
+        line_start = text.rfind("\n", 0, start) + 1
+        if _in_string(text[line_start:start]):
+            continue  # ``s = "# noqa"``: a string's text, not a comment
+        line = text.count("\n", 0, start) + 1
+        codes = (m.group(1) or "").upper()
         rows.append((line, ",".join(c.strip() for c in codes.split(",")) if codes else ""))
     return tuple(rows)
+
+
+def _in_string(prefix: str) -> bool:
+    """Does a line that starts with ``prefix`` leave it inside a string literal? (A string
+    opened on an earlier line is not seen: a docstring's ``# noqa`` has no code to hide.)"""
+    if "'" not in prefix and '"' not in prefix:
+        return False
+    quote = ""
+    i = 0
+    n = len(prefix)
+    while i < n:
+        ch = prefix[i]
+        if quote:
+            if ch == "\\":
+                i += 2
+                continue
+            if prefix.startswith(quote, i):
+                i += len(quote)
+                quote = ""
+                continue
+        elif ch == "#":
+            return False  # a comment already: the rest of the line is its text
+        elif ch in "'\"":
+            quote = ch * 3 if prefix.startswith(ch * 3, i) else ch
+            i += len(quote)
+            continue
+        i += 1
+    return bool(quote)
 
 
 def _count_only(tree: ast.AST) -> tuple[Function, ...]:

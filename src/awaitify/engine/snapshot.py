@@ -54,9 +54,13 @@ class Snapshot:
 
 def snapshot_key(config: Config, cwd: str, paths: Sequence[str | Path]) -> bytes:
     h = blake2b(digest_size=16)
-    h.update(f"{__version__}\0{_FORMAT}\0{config.digest()}\0{config.root}\0{cwd}".encode())
+    h.update(
+        f"{__version__}\0{_FORMAT}\0{config.digest()}\0{config.root}\0{cwd}".encode(
+            errors="surrogateescape"
+        )
+    )
     for p in paths:
-        h.update(b"\0" + os.path.abspath(p).encode())
+        h.update(b"\0" + os.path.abspath(p).encode(errors="surrogateescape"))
     return h.digest()
 
 

@@ -66,11 +66,18 @@ class ImportEdits:
         )
         self._adds: list[tuple[str, str | None, int]] = []
         self._removals: list[tuple[str, str | None]] = []
+        self._early: set[tuple[str, str | None, int]] = set()
 
-    def add(self, module: str, obj: str | None = None, relative: int = 0) -> None:
-        """``import module`` / ``from module import obj`` (``relative`` leading dots)."""
+    def add(
+        self, module: str, obj: str | None = None, relative: int = 0, *, early: bool = False
+    ) -> None:
+        """``import module`` / ``from module import obj`` (``relative`` leading dots).
+        ``early``: the name is used when the module runs (a decorator): an import of it
+        below the header, which runs later, does not count."""
         if (module, obj, relative) not in self._adds:
             self._adds.append((module, obj, relative))
+        if early:
+            self._early.add((module, obj, relative))
 
     def remove_if_unused(self, module: str, obj: str | None = None) -> None:
         """Drop ``import module`` / ``from module import obj`` if nothing uses it after the
@@ -114,9 +121,13 @@ class ImportEdits:
         return names
 
     def _imported(self, tree: cst.Module, module: str, obj: str | None, relative: int) -> bool:
-        """Is ``import module`` / ``from module import obj`` anywhere at top level?"""
+        """Is ``import module`` / ``from module import obj`` anywhere at top level (in the
+        header, for an ``early`` one)?"""
         wanted = self.absolute(module, relative)
-        for stmt in tree.body:
+        body = tree.body
+        if (module, obj, relative) in self._early:
+            body = body[: header_length(tree)]
+        for stmt in body:
             if not _is_import_line(stmt):
                 continue
             assert isinstance(stmt, cst.SimpleStatementLine)

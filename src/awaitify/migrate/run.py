@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from awaitify.analysis.boundaries import is_excluded
 from awaitify.analysis.findings import code_selected, to_findings
 from awaitify.analysis.project import Module, ProjectView, build_project
 from awaitify.api import ScanOptions, analyse_files, discover_files, resolve_config
@@ -32,11 +33,20 @@ from awaitify.rules.registry import all_rules
 
 
 def load_project(
-    paths: str | Path | Sequence[str | Path], config: Config, options: ScanOptions, cwd: str
+    paths: str | Path | Sequence[str | Path],
+    config: Config,
+    options: ScanOptions,
+    cwd: str,
+    *,
+    with_excluded: bool = False,
 ) -> tuple[ProjectView, list[str]]:
-    """The project view of every file under ``paths`` (facts through the cache)."""
+    """The project view of every file under ``paths`` (facts through the cache).
+
+    ``with_excluded``: the files ``exclude`` keeps out of a scan are in it too, for the
+    migration: they have no findings to fix, but their calls of a converted function are
+    bridged like a boundary's (SPEC §6, "excluded path")."""
     roots = [paths] if isinstance(paths, (str, Path)) else list(paths)
-    found = discover_files(roots, config, cwd)
+    found = discover_files(roots, replace(config, exclude=()) if with_excluded else config, cwd)
     cache = open_cache(config.cache_dir, options.use_cache)
     try:
         analysed = analyse_files(config, found.files, cache, options)
@@ -148,8 +158,11 @@ def migrate(
         # the project analysed, not to the folder of the selected file
         config = replace(config, root=Path(root).resolve())
     validate_options(layer, rule, [r.code for r in all_rules()])
-    project, notes = load_project(root, config, options, cwd)
-    findings = project_findings(project) if needs_findings(parsed, layer, rule) else None
+    project, notes = load_project(root, config, options, cwd, with_excluded=True)
+    findings = None
+    if needs_findings(parsed, layer, rule):
+        excluded = {m.path for m in project.modules if is_excluded(m, config)}
+        findings = [f for f in project_findings(project) if f.path not in excluded]
     selection = select(project, parsed, layer, rule, findings)
     sources = SourceFiles()
     planner = Planner(project, sources, read_pytest_style(config))

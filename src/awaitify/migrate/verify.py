@@ -17,16 +17,22 @@ Three checks, each a reason to refuse (exit 1, nothing written):
 from __future__ import annotations
 
 import ast
+import difflib
+import re
 import warnings
 from collections import Counter
 from collections.abc import Collection, Sequence
 
 from awaitify.analysis.facts import (
+    C_ARGS,
+    C_CALLEE,
     C_CTX,
     C_FLAGS,
     C_LINE,
+    C_PARENT,
     C_SCOPE,
     CALL_IN_LAMBDA,
+    CTX_ARG,
     CTX_AWAIT,
 )
 from awaitify.analysis.findings import to_findings
@@ -116,11 +122,16 @@ def unawaited(after: ProjectView, converted: Sequence[tuple[str, str]]) -> list[
 
     In an ``async def`` the call must be awaited (or handed to ``gather``/``create_task``);
     in sync code — a function, a class body, the module at import time — it must be the
-    argument of a bridge. Calls inside lambdas are not counted: the planner lists them
-    for review, since only the lambda's caller can await its result."""
+    argument of a bridge. A lambda cannot await: a call in one counts unless it is handed
+    to a runner (``lambda: asyncio.create_task(f())``); the planner has listed it for
+    review, and this refuses. A converted function handed to a thread
+    (``asyncio.to_thread(repo.get, 1)``, ``run_in_executor(None, repo.get)``) would only
+    make a coroutine there: that refuses too."""
     by_abspath = {m.abspath: m for m in after.modules}
     graph = after.graph
+    resolver = graph.resolver
     out = []
+    wanted: set[FuncRef] = set()
     for abspath, qualname in converted:
         module = by_abspath.get(abspath)
         if module is None:
@@ -128,16 +139,19 @@ def unawaited(after: ProjectView, converted: Sequence[tuple[str, str]]) -> list[
         for index, fn in enumerate(module.facts.functions):
             if fn.qualname != qualname or not fn.is_async:
                 continue
+            wanted.add(FuncRef(module, index))
             for site in graph.callers_of(FuncRef(module, index)):
                 facts = site.module.facts
                 call = facts.calls[site.row]
-                if call[C_FLAGS] & CALL_IN_LAMBDA or call[C_CTX] == CTX_AWAIT:
+                if call[C_CTX] == CTX_AWAIT:
                     continue
                 if handed_to_runner(graph.resolver, site.module, call):
                     continue
                 scope = call[C_SCOPE]
                 where = f"{site.module.path}:{call[C_LINE]}: `{qualname}(...)`"
-                if scope >= 0 and facts.functions[scope].is_async:
+                if call[C_FLAGS] & CALL_IN_LAMBDA:
+                    out.append(f"{where} is called in a lambda, which cannot await it")
+                elif scope >= 0 and facts.functions[scope].is_async:
                     caller = facts.functions[scope].qualname
                     out.append(f"{where} is not awaited in `async def {caller}`")
                 else:
@@ -146,7 +160,47 @@ def unawaited(after: ProjectView, converted: Sequence[tuple[str, str]]) -> list[
                         f"{where} is called from sync code ({caller}) without a bridge: "
                         "it would only create a coroutine there"
                     )
+    if wanted:
+        names = {ref.fn.name for ref in wanted}
+        for module in after.modules:
+            calls = module.facts.calls
+            for call in calls:
+                last = call[C_CALLEE].rpartition(".")[2]
+                if last == "partial" and call[C_CTX] == CTX_ARG and call[C_PARENT] >= 0:
+                    # ``run_in_executor(None, functools.partial(repo.get, 3))``
+                    last = calls[call[C_PARENT]][C_CALLEE].rpartition(".")[2]
+                if last not in _THREAD_RUNNERS:
+                    continue
+                for arg in call[C_ARGS]:
+                    if not arg or arg.rpartition(".")[2] not in names:
+                        continue
+                    target = resolver.resolve_name(module, call[C_SCOPE], arg)
+                    if isinstance(target, FuncRef) and target in wanted:
+                        out.append(
+                            f"{module.path}:{call[C_LINE]}: `{call[C_CALLEE]}` runs "
+                            f"`{target.label}`, now async, in a thread, where it would only "
+                            f"make a coroutine: call `await {arg}(...)` instead"
+                        )
+        for module in after.modules:
+            for a in module.facts.assigns:
+                # ``Thread(target=job)``, ``Process(target=job)``: run in a thread or a
+                # process, whose code calls it without awaiting
+                if a.target != "target=" or a.name.rpartition(".")[2] not in names:
+                    continue
+                target = resolver.resolve_name(module, a.scope, a.name)
+                if isinstance(target, FuncRef) and target in wanted:
+                    out.append(
+                        f"{module.path}:{a.line}: `{target.label}`, now async, is the "
+                        f"`target=` of a thread or process, which would only make a coroutine"
+                    )
     return out
+
+
+#: what runs a sync callable in a worker thread (``asyncio.to_thread``, an event loop's
+#: ``run_in_executor``, ``anyio.to_thread.run_sync``, asgiref's ``sync_to_async``)
+_THREAD_RUNNERS = frozenset(
+    {"to_thread", "run_in_executor", "run_sync", "sync_to_async", "submit", "start_new_thread"}
+)
 
 
 def verify(
@@ -165,4 +219,42 @@ def verify(
     after = rebuilt(project, changes)
     problems = new_defects(defects(project), defects(after, texts), set(on_loop))
     problems.extend(unawaited(after, converted))
-    return problems
+    return _lines_before(problems, changes)
+
+
+_WHERE = re.compile(r"^([^:\n]+):(\d+): ")
+
+
+def _lines_before(problems: list[str], changes: Sequence[FileChange]) -> list[str]:
+    """``path:line:`` of each problem as the user's file numbers it: the re-analysis saw
+    the rewritten text, whose lines moved where imports were added or removed."""
+    changed = {c.path: c for c in changes if c.changed}
+    maps: dict[str, dict[int, int]] = {}
+    out = []
+    for problem in problems:
+        m = _WHERE.match(problem)
+        change = changed.get(m.group(1)) if m else None
+        if m is None or change is None:
+            out.append(problem)
+            continue
+        if change.path not in maps:
+            maps[change.path] = _line_map(decode(change.before), decode(change.after))
+        line = maps[change.path].get(int(m.group(2)), int(m.group(2)))
+        out.append(f"{m.group(1)}:{line}: {problem[m.end() :]}")
+    return out
+
+
+def _line_map(before: str, after: str) -> dict[int, int]:
+    """After-line → before-line (1-based): equal lines to themselves, a changed or added
+    line to the line it replaced or follows."""
+    old, new = before.splitlines(), after.splitlines()
+    mapping: dict[int, int] = {}
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
+        None, old, new, autojunk=False
+    ).get_opcodes():
+        for j in range(j1, j2):
+            if tag == "equal":
+                mapping[j + 1] = i1 + (j - j1) + 1
+            else:
+                mapping[j + 1] = min(i1 + (j - j1), max(i2 - 1, i1)) + 1
+    return mapping

@@ -71,7 +71,7 @@ def _href(path: str, line: int | None = None) -> str | None:
     if posixpath.isabs(path) or re.match(r"^[A-Za-z]:/", path):
         return None  # outside the scan root: no link that would work on GitHub
     anchor = f"#L{line}" if line else ""
-    return quote(path, safe="/-_.~") + anchor
+    return quote(path, safe="/-_.~", errors="surrogateescape") + anchor
 
 
 def _loc(path: str, line: int | None = None) -> str:

@@ -79,8 +79,8 @@ def artifact_uri(path: str) -> tuple[str, str | None]:
     if posixpath.isabs(path):
         return PurePosixPath(path).as_uri(), None
     if len(path) > 2 and path[1] == ":" and path[2] == "/":  # a Windows drive path
-        return "file:///" + quote(path, safe="/:"), None
-    return quote(path, safe="/-_.~"), SRCROOT
+        return "file:///" + quote(path, safe="/:", errors="surrogateescape"), None
+    return quote(path, safe="/-_.~", errors="surrogateescape"), SRCROOT
 
 
 def _region(f: Finding) -> dict[str, int]:

@@ -46,11 +46,11 @@ class MakeAsync(EditTransformer):
             for i, deco in enumerate(decorators):
                 if _fixture_func(deco.decorator):
                     decorators[i] = _async_fixture(deco)
-                    self.imports.add("pytest_asyncio")
+                    self.imports.add("pytest_asyncio", early=True)
                     self.imports.remove_if_unused("pytest")
                     self.imports.remove_if_unused("pytest", "fixture")
         if edit.marker:
-            self.imports.add("pytest")
+            self.imports.add("pytest", early=True)
             marker = cst.Decorator(decorator=cst.parse_expression(f"pytest.mark.{edit.marker}"))
             decorators.insert(0, marker)
         return node.with_changes(asynchronous=cst.Asynchronous(), decorators=decorators)
