@@ -303,6 +303,7 @@ def test_paths_relative_to_cwd_or_absolute(tree: Tree, cli: Callable[..., Any]) 
         (["scan", "--jobs", "many"], "many"),
         (["scan", "--select", "E501"], "E501"),
         (["scan", "no/such/dir"], "no/such/dir"),
+        (["scan", "--record", "--no-cache", "."], "--record"),
         (["scan", "--target-version", "py27"], "py27"),
         (["frobnicate"], "frobnicate"),
     ],
@@ -407,3 +408,42 @@ def test_priority_follows_spec_section_4(tree: Callable[[Mapping[str, str]], Pat
     assert got[("app/utils/oauth.py", "ASY201")] == "high"
     assert got[("app/utils/stuff.py", "ASY201")] == "high"
     assert got[("app/utils/other.py", "ASY201")] == "low"
+
+
+def test_an_unreadable_folder_named_is_a_usage_error(
+    tree: Tree, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """(Root reads any folder: the denial is simulated.)"""
+    root = tree(PROJECT)
+    closed = root / "closed"
+    closed.mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path: Any) -> Any:
+        if os.fspath(path) == str(closed):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    done = cli(["scan", "--no-progress", "--no-cache", str(closed)], cwd=root)
+    assert done.code == 2 and done.out == ""
+    assert (
+        done.err.strip() == f"awaitify: error: {closed}: cannot read directory: Permission denied"
+    )
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names are bytes on Linux only")
+def test_a_file_name_that_is_no_utf8_is_scanned_and_reported(
+    tree: Tree, cli: Callable[..., Any]
+) -> None:
+    root = tree({"app/__init__.py": ""})
+    name = os.path.join(os.fsencode(root / "app"), b"b\xe9d.py")
+    with open(name, "wb") as fh:
+        fh.write(b"import time\n\nasync def f():\n    time.sleep(1)\n")
+    for fmt in ("json", "sarif", "markdown", "html", "github", "text"):
+        out = root / f"out.{fmt}"
+        done = cli(["scan", "--no-progress", "--format", fmt, "-o", str(out), "."], cwd=root)
+        assert done.code == 0, (fmt, done.err)
+        assert "b\\udce9d.py" in out.read_text(encoding="utf-8") or fmt in ("sarif", "markdown")
+    doc = json.loads((root / "out.json").read_text(encoding="utf-8"))
+    assert [f["code"] for f in doc["findings"]] == ["ASY100"]

@@ -219,3 +219,24 @@ def test_a_broken_pyproject_that_is_not_ours_is_no_error(tree: Tree) -> None:
     config = load_config([root])
     assert config.console_scripts == ()
     assert config.source is None
+
+
+@pytest.mark.parametrize(
+    ("spec", "target"),
+    [
+        (">=3.9", (3, 9)),
+        ("~=3.8", (3, 8)),
+        (">3.7, !=3.8.*", (3, 7)),
+        ("==3.10.*", (3, 10)),
+        ("!=3.8.*, >=3.9", (3, 9)),
+        ("<3.12", None),
+    ],
+)
+def test_requires_python_lower_bound(tree: Tree, spec: str, target: object) -> None:
+    with_table = tree(pyproject(f'[project]\nrequires-python="{spec}"\n[tool.awaitify]\n'))
+    assert load_config([with_table]).target_version == target
+    # a pyproject.toml that does not configure awaitify still says which Pythons run it
+    without = with_table / "plain"
+    (without / ".git").mkdir(parents=True)
+    (without / "pyproject.toml").write_text(f'[project]\nrequires-python="{spec}"\n')
+    assert load_config([without]).target_version == target

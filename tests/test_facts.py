@@ -671,10 +671,16 @@ def test_suppression_comments() -> None:
         c()  # awaitify: ignore
         d()  # noqa
         e()  # noqa: E731
+        g()  # NOQA: asy100
+        h()  # NoQA
+        s = "# noqa"; t = 'it''s # noqa'; time.sleep(1)
+        u = "# noqa: x"  # awaitify: ignore[asy102]
         """
     )
+    # any case, as flake8 and ruff read it; never inside a string
     assert f.suppressions == (
-        (2, "ASY201"), (3, "ASY100,ASY101"), (4, ""), (5, ""), (6, "E731"),
+        (2, "ASY201"), (3, "ASY100,ASY101"), (4, ""), (5, ""), (6, "E731"), (7, "ASY100"),
+        (8, ""), (10, "ASY102"),
     )  # fmt: skip
 
 

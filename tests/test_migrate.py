@@ -274,15 +274,17 @@ def test_refuses_a_file_that_changed_during_the_run(
     assert (root / "app/repo.py").read_text().endswith("# meanwhile\n")
 
 
-def test_file_with_syntax_error_is_left_for_review(tree: Tree) -> None:
+def test_a_file_with_a_syntax_error_that_needs_edits_refuses(tree: Tree) -> None:
+    """Its edits cannot be made, and the other files' edits count on them: nothing is
+    written until it parses (the reason names it first, not a symptom elsewhere)."""
     files = {
         "app/repo.py": REPO,
         "app/broken.py": "from app.repo import Repo\n\ndef f(r: Repo):\n    return r.get('x')\n\nx = (\n",
     }
     root = project(tree, files)
     result = run(root, "app/repo.py::Repo.get")
-    assert any(r.path == "app/broken.py" and "does not parse" in r.message for r in result.review)
-    assert [c.path for c in result.touched] == ["app/repo.py"]
+    assert result.refused and result.refused[0].startswith("app/broken.py:6: the file does not parse")
+    assert not result.applied
 
 
 # -- rewrite details --------------------------------------------------------------------------

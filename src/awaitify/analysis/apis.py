@@ -613,3 +613,22 @@ def async_method(type_name: str, method: str, extra: frozenset[str] = frozenset(
         return True
     methods = ASYNC_METHODS.get(type_name)
     return methods is not None and method in methods
+
+
+#: calls that take a value and never await it: builtins that print, convert or measure it,
+#: and loggers (a coroutine handed to one is dropped: ASY102)
+_NEVER_AWAIT = frozenset(
+    {"print", "str", "repr", "len", "bool", "int", "float", "list", "tuple", "set", "dict",
+     "sorted", "format", "id", "hash", "json.dumps", "logging.info", "logging.debug",
+     "logging.warning", "logging.error", "logging.exception", "logging.critical"}
+)  # fmt: skip
+_LOG_METHODS = frozenset({"info", "debug", "warning", "warn", "error", "exception", "critical"})
+
+
+def never_awaits(callee: str) -> bool:
+    """Does a call of ``callee`` (as the facts name it) drop a coroutine it is given?
+    ``print(x)``, ``str(x)``, ``logger.info("%s", x)`` (a receiver named like a logger)."""
+    if callee in _NEVER_AWAIT:
+        return True
+    receiver, _, method = callee.rpartition(".")
+    return method in _LOG_METHODS and "log" in receiver.rpartition(".")[2].lower()

@@ -136,6 +136,9 @@ _ASGI_PREFIXES = ("fastapi.", "starlette.", "quart.", "litestar.", "sanic.", "ai
 _SYNC_WEB_PREFIXES = ("flask.", "django.", "bottle.", "pyramid.", "falcon.App", "tornado.")
 _ROUTER_NAMES = frozenset({"router", "app", "api", "application", "routes"})
 
+#: decorators that say the event loop itself calls the function (a callback run in the
+#: loop's thread, not handed to another one)
+_LOOP_CALLBACK_DECORATORS = frozenset({"homeassistant.core.callback"})
 #: decorators that keep a function a plain callable
 _TRANSPARENT_DECORATORS = frozenset({"functools.wraps", "wraps", "staticmethod", "classmethod"})
 _WRAPS = frozenset({"functools.wraps", "wraps"})
@@ -806,6 +809,8 @@ def is_handed_over(module: Module, fn_index: int, resolver: Resolver) -> str | N
     # ``sync_to_async``), or when it is nested and its decorator is all that takes it
     # (fasthtml's ``@startthread def run_server()``)
     decorated = any(d not in _TRANSPARENT_DECORATORS for d in fn.decorators)
+    if _LOOP_CALLBACK_DECORATORS.intersection(fn.decorators):
+        return None  # Home Assistant's ``@callback``: the event loop calls it, in its thread
     ref = FuncRef(module, fn_index)
     callers = resolver.project.graph.callers_of(ref)
     if callers:

@@ -25,16 +25,19 @@ from awaitify.analysis.facts import (
     C_CALLEE,
     C_CTX,
     C_FLAGS,
+    C_PARENT,
     C_SCOPE,
     CALL_IN_LAMBDA,
     CALL_NO_WAIT,
     CALL_NOT_COROUTINE,
     CALL_UNREACHABLE,
+    CTX_ARG,
     CTX_ASYNC_ITER,
     CTX_ASYNC_WITH,
     CTX_ATTR,
     CTX_AWAIT,
     CTX_EXPR,
+    CTX_OPERAND,
     FN_GENERATOR,
     RUNNER_RUN,
     CallRow,
@@ -131,6 +134,7 @@ class CallGraph:
         extra_async = frozenset(project.config.async_apis)
         self._extra_blocking = extra_blocking
         self._extra_async = extra_async
+        self._configured = bool(extra_blocking or extra_async)
         # sites per (module id, function index); module-level sites under index -1
         self.sites: dict[tuple[int, int], list[Site]] = {}
         # project callee → list of calling sites (complete for a callee once it was asked
@@ -338,6 +342,14 @@ class CallGraph:
         if isinstance(target, ClassRef):
             target = resolver.find_method(target, "__init__")
         if isinstance(target, FuncRef):
+            if self._configured:
+                # ``blocking-apis`` / ``async-apis`` may name a project function too
+                # (``mycorp.http.fetch``): the config says what it is
+                dotted = f"{target.module.name}.{target.fn.qualname}".lstrip(".")
+                if dotted in self._extra_blocking:
+                    return (row, KIND_BLOCKING, dotted, dotted)
+                if dotted in self._extra_async:
+                    return (row, KIND_ASYNC_API, dotted, dotted)
             return (row, KIND_PROJECT, target, "")
         if isinstance(target, str):
             kind = self.classify_external(target)
@@ -386,9 +398,11 @@ class CallGraph:
             if name in first or (
                 name in coroutines
                 and (
-                    call[C_CTX] == CTX_EXPR
+                    (ctx := call[C_CTX]) == CTX_EXPR
+                    or ctx == CTX_OPERAND
                     or (scope := call[C_SCOPE]) < 0
                     or not functions[scope].is_async
+                    or (ctx == CTX_ARG and dropped_by_parent(module.facts.calls, call))
                 )
             ):
                 found = classify(module, row, call)
@@ -816,7 +830,15 @@ def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
     if api == "psycopg2.connect":  # ``async_=True``: psycopg2's asynchronous mode (aiopg)
         return bool(call[C_FLAGS] & CALL_NO_WAIT)
     if api.startswith("socket.socket."):
-        return also_called(call, calls, ("setblocking",))
+        # ``s.setblocking(False)``, or ``s.settimeout(0)``, which does the same
+        receiver = call[C_CALLEE].rpartition(".")[0]
+        scope = call[C_SCOPE]
+        return also_called(call, calls, ("setblocking",)) or any(
+            c[C_SCOPE] == scope
+            and c[C_CALLEE] == f"{receiver}.settimeout"
+            and c[C_FLAGS] & CALL_NO_WAIT
+            for c in calls
+        )
     if api.endswith("Queue.get"):
         # ``while not q.empty(): items.append(q.get())``: an item is there, no wait
         return also_called(call, calls, ("empty", "qsize"))
@@ -827,6 +849,12 @@ def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
 
 
 _ASYNC_USES = frozenset({CTX_AWAIT, CTX_ASYNC_WITH, CTX_ASYNC_ITER})
+
+
+def dropped_by_parent(calls: Sequence[CallRow], call: CallRow) -> bool:
+    """An argument of a call that never awaits it (``print(work())``: ASY102)."""
+    parent = call[C_PARENT]
+    return parent >= 0 and apis.never_awaits(calls[parent][C_CALLEE])
 
 
 def _awaited_method(api: str, call: CallRow) -> bool:

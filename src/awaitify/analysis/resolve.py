@@ -39,6 +39,14 @@ from awaitify.analysis.project import Module, ProjectView
 
 #: a generator function decorated so: calling it gives what it yields, once entered
 _CONTEXT_MANAGERS = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
+#: pytest's fixture decorators (``@pytest.fixture(scope="session")`` is named the same)
+_FIXTURES = frozenset({"pytest.fixture", "pytest_asyncio.fixture", "pytest.yield_fixture"})
+
+
+def _is_fixture(fn: Function) -> bool:
+    return bool(_FIXTURES.intersection(fn.decorators))
+
+
 #: annotations that say nothing about the value
 _NO_TYPE = frozenset({"typing.Any", "typing_extensions.Any", "Any", "object"})
 
@@ -176,6 +184,7 @@ class Resolver:
         self._own_attr_types: dict[tuple[int, int, str], TypeRef | None] = {}
         self._own_attrs: dict[tuple[int, int], frozenset[str]] = {}
         self._subclass_index: dict[str, list[ClassRef]] | None = None
+        self._conftest_index: dict[str, Module] | None = None
         self._mro: dict[tuple[int, int], list[ClassRef]] = {}
         self._module_var: dict[tuple[int, str], TypeRef | None] = {}
         self._name_types: dict[tuple[int, int, str], TypeRef | None] = {}
@@ -626,9 +635,10 @@ class Resolver:
         fn = ref.fn
         rows = RETURN_TARGET
         if fn.flags & FN_GENERATOR:
-            if not _CONTEXT_MANAGERS & set(fn.decorators):
+            if not (_CONTEXT_MANAGERS & set(fn.decorators) or _is_fixture(fn)):
                 return None
-            rows = YIELD_TARGET  # ``with session_scope() as s``: what it yields
+            # ``with session_scope() as s``, a ``yield`` fixture: what it yields
+            rows = YIELD_TARGET
         module, index = ref.module, ref.index
         facts = module.facts
         if any(f.flags & FN_OVERLOAD and f.qualname == fn.qualname for f in facts.functions):
@@ -785,8 +795,13 @@ class Resolver:
                         return t
                 if annotation and annotation != "-":  # a parameter ("-": not annotated)
                     return self.type_of_annotation(module, annotation)
-                if annotation == "-" and name == "tmp_path" and module.layer == "test":
-                    return "pathlib.Path"  # pytest's fixture, whether annotated or not
+                if annotation == "-" and module.layer == "test":
+                    if name == "tmp_path":
+                        return "pathlib.Path"  # pytest's fixture, annotated or not
+                    if facts.functions[s].name.startswith("test") or _is_fixture(
+                        facts.functions[s]
+                    ):
+                        return self._fixture_type(module, name)
                 return None
             s = facts.functions[s].parent
         if name in idx.top_classes:
@@ -940,6 +955,40 @@ class Resolver:
             # ``mod.client.get`` where ``client`` is a typed module variable of ``mod``
             return self._method_on(self.type_of(module, scope, receiver), method_name)
         return target
+
+    def _fixture_type(self, module: Module, name: str) -> TypeRef | None:
+        """The value of the pytest fixture ``name`` a test (or fixture) takes as a
+        parameter: the fixture defined in the test's module, else in the nearest
+        ``conftest.py`` above it; its return annotation, else what it returns or yields."""
+        folder = module.path.rpartition("/")[0]
+        candidates = [module]
+        conftests = self._conftests()
+        while True:
+            found = conftests.get(folder)
+            if found is not None and found is not module:
+                candidates.append(found)
+            if not folder:
+                break
+            folder = folder.rpartition("/")[0]
+        for m in candidates:
+            index = self.index(m).top_functions.get(name)
+            if index is None or not _is_fixture(m.facts.functions[index]):
+                continue
+            fn = m.facts.functions[index]
+            if fn.returns:
+                return self.type_of_annotation(m, fn.returns)
+            return self.returned_type(FuncRef(m, index))
+        return None
+
+    def _conftests(self) -> dict[str, Module]:
+        """Folder (display path) → its ``conftest.py`` module."""
+        if self._conftest_index is None:
+            self._conftest_index = {
+                m.path.rpartition("/")[0]: m
+                for m in self.project.modules
+                if m.path.rpartition("/")[2] == "conftest.py"
+            }
+        return self._conftest_index
 
     def _module_alias(self, module: Module, scope: int, name: str) -> FuncRef | ClassRef | None:
         """The project class or function a module-level ``name = Other`` (bound once, to a

@@ -612,6 +612,15 @@ class Planner:
                         "trio, where `asyncio.to_thread`/`asyncio.sleep` have no loop to run "
                         "on; use `trio.to_thread.run_sync(...)` or `trio.sleep(...)`")  # fmt: skip
             return
+        target = self.project.config.target_version
+        if kind == OFFLOAD and target is not None and target < (3, 9):
+            scope = call[C_SCOPE]
+            caller = module.facts.functions[scope].qualname if scope >= 0 else ""
+            self._keep_on_loop(module, call, caller, what, f"`{what}` is not moved to a thread: "
+                        f"`asyncio.to_thread` needs Python 3.9 and the target is "
+                        f"{target[0]}.{target[1]}; use `await loop.run_in_executor(None, "
+                        "functools.partial(...))`")  # fmt: skip
+            return
         self._edits[(id(module), row)] = CallEdit(kind, row, span_of(call), what, twin)
 
     # -- bodies ---------------------------------------------------------------------------------
@@ -703,7 +712,7 @@ class Planner:
                     else:
                         self._edit(module, site.row, OFFLOAD, target.label)
                         changed = self.changes_self(target)
-                        if changed:
+                        if changed and not self._made_here(module, call):
                             self.review(module, call[C_LINE], f"`{target.label}` is moved to "
                                         f"a thread and changes `{changed}`: calls that ran one "
                                         "at a time on the loop can now overlap; guard that "
@@ -764,6 +773,18 @@ class Planner:
                 self._unbridge(fn, site)
             elif site.kind == KIND_ASYNC_API and was_sync and ctx == CTX_RETURN:
                 self._return_awaited(fn, site.row, site.api)  # ``return asyncio.sleep(x)``
+
+    def _made_here(self, module: Module, call: CallRow) -> bool:
+        """Is the call's receiver an object the calling function built itself (``creds =
+        Creds(); creds.refresh()``)? No other coroutine can reach its state."""
+        receiver = call[C_CALLEE].rpartition(".")[0]
+        if not receiver or "." in receiver or "(" in receiver or receiver in ("self", "cls"):
+            return False
+        scope = call[C_SCOPE]
+        origin = b.assigned_call(module, scope, receiver)
+        if origin is None or origin[0] != scope:
+            return False
+        return isinstance(self.resolver.resolve_name(module, scope, origin[1]), ClassRef)
 
     def _thread_scoped(self, module: Module, call: CallRow) -> bool:
         """Is the receiver of this session call a thread-scoped session: Flask-SQLAlchemy's

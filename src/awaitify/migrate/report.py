@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
+from collections.abc import Sequence
 from typing import Any
 
 from awaitify.engine.parse import decode
@@ -22,10 +24,31 @@ _ROWS = (
 )
 
 
-def file_diff(change: FileChange) -> str:
+def diff_paths(changes: Sequence[FileChange]) -> dict[str, str]:
+    """The path each file goes by in the diff headers: its display path, relative to the
+    current directory; when a file lies outside it, every file's path relative to the
+    repository's root (as ``git diff`` names them), so ``git apply`` / ``patch -p1`` run
+    from there take the whole diff."""
+    if not any(os.path.isabs(c.path) for c in changes):
+        return {c.abspath: c.path for c in changes}
+    base = os.path.commonpath([os.path.dirname(c.abspath) for c in changes])
+    probe = base
+    while True:
+        if os.path.exists(os.path.join(probe, ".git")):
+            base = probe
+            break
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            break
+        probe = parent
+    return {c.abspath: os.path.relpath(c.abspath, base).replace(os.sep, "/") for c in changes}
+
+
+def file_diff(change: FileChange, name: str | None = None) -> str:
     before = decode(change.before).splitlines(keepends=True)
     after = decode(change.after).splitlines(keepends=True)
-    lines = list(difflib.unified_diff(before, after, f"a/{change.path}", f"b/{change.path}", n=3))
+    name = name or change.path
+    lines = list(difflib.unified_diff(before, after, f"a/{name}", f"b/{name}", n=3))
     out = []
     for line in lines:
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
@@ -40,7 +63,8 @@ def summary(result: MigrationResult) -> dict[str, int]:
 
 
 def render_text(result: MigrationResult) -> str:
-    parts = [file_diff(c) for c in result.touched]
+    names = diff_paths(result.touched)
+    parts = [file_diff(c, names[c.abspath]) for c in result.touched]
     counts = summary(result)
     if result.applied:
         head = "awaitify migrate: applied"
@@ -70,6 +94,7 @@ def render_text(result: MigrationResult) -> str:
 
 
 def to_json(result: MigrationResult) -> dict[str, Any]:
+    names = diff_paths(result.touched)
     return {
         "schema": 1,
         "applied": result.applied,
@@ -80,7 +105,7 @@ def to_json(result: MigrationResult) -> dict[str, Any]:
                 "path": c.path,
                 "functions": list(c.functions),
                 "counts": c.counts.to_json(),
-                "diff": file_diff(c),
+                "diff": file_diff(c, names[c.abspath]),
             }
             for c in result.touched
         ],

@@ -170,14 +170,17 @@ def migrate(
     review: list[Review] = [*selection.review, *plan.review]
     by_abspath = {m.abspath: m for m in project.modules}
     jobs: list[tuple[bytes, FileEdits, str, bool]] = []
+    broken: list[str] = []
     for abspath, edits in sorted(plan.files.items(), key=lambda kv: kv[1].path):
         if not edits:
             continue
         module = by_abspath[abspath]
         if module.facts.syntax_error is not None:
-            line = module.facts.syntax_error.line
-            review.append(
-                Review(module.path, line, "the file does not parse: none of its edits were made")
+            # the other files' edits count on this one's: the migration cannot go half way
+            error = module.facts.syntax_error
+            broken.append(
+                f"{module.path}:{error.line}: the file does not parse ({error.message}): "
+                "its part of the migration cannot be made; fix it first"
             )
             continue
         jobs.append((sources(module), edits, module.name, module.is_package))
@@ -187,7 +190,7 @@ def migrate(
         changes.append(
             FileChange(edits.path, edits.abspath, source, done.after, done.counts, done.functions)
         )
-    refused = verify(project, changes, plan.converted, plan.on_loop)
+    refused = broken or verify(project, changes, plan.converted, plan.on_loop)
     applied = False
     touched = [c for c in changes if c.changed]
     if apply and not refused and touched:

@@ -2,12 +2,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from awaitify.analysis.facts import C_CTX, CTX_EXPR
+from awaitify.analysis.callgraph import dropped_by_parent
+from awaitify.analysis.facts import (
+    C_CTX,
+    CTX_ARG,
+    CTX_EXPR,
+    CTX_OPERAND,
+)
 from awaitify.analysis.project import ProjectView
 from awaitify.analysis.resolve import FuncRef
 from awaitify.model import Category
 from awaitify.rules.base import Hit, Rule
 from awaitify.rules.helpers import class_of, span, symbol
+
+#: uses of a call's value that drop the coroutine: a statement, an operand (``work() ==
+#: 1``, ``f"{work()}"``)
+_DROPPED = frozenset({CTX_EXPR, CTX_OPERAND})
 
 
 class UnawaitedCoroutine(Rule):
@@ -15,7 +25,9 @@ class UnawaitedCoroutine(Rule):
     Reports a call to a coroutine function — an `async def` of the project, or a known
     async API such as `asyncio.sleep` or `AsyncSession.commit` — whose result is dropped:
     not awaited, returned, assigned, or passed on to `create_task`, `gather`, a bridge or
-    any other call.
+    any other call. A coroutine used as an operand (`work() == 1`, `f"{work()}"`) or
+    handed to a call that never awaits it (`print(work())`, `str(work())`,
+    `logger.info("%s", work())`) is dropped too.
 
     ## Why is this bad?
     Calling a coroutine function only creates a coroutine object; its body never runs.
@@ -59,7 +71,18 @@ class UnawaitedCoroutine(Rule):
                 continue
             for site in sites:
                 call = site.module.facts.calls[site.row]
-                if call[C_CTX] != CTX_EXPR or not graph.returns_coroutine(site):
+                ctx = call[C_CTX]
+                if ctx != CTX_EXPR:
+                    # a value use in sync code is ASY104's (a coroutine used as a value)
+                    scope = site.scope
+                    if scope < 0 or not site.module.facts.functions[scope].is_async:
+                        continue
+                    if ctx == CTX_ARG:
+                        if not dropped_by_parent(site.module.facts.calls, call):
+                            continue
+                    elif ctx not in _DROPPED:
+                        continue
+                if not graph.returns_coroutine(site):
                     continue
                 target = site.target
                 callee = target.label if isinstance(target, FuncRef) else site.api

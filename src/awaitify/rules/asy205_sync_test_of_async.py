@@ -11,7 +11,7 @@ from awaitify.analysis.bridges import (
     testcase_bases,
 )
 from awaitify.analysis.facts import C_COL, C_LINE
-from awaitify.analysis.project import ProjectView
+from awaitify.analysis.project import Module, ProjectView
 from awaitify.analysis.resolve import ClassRef, Resolver
 from awaitify.model import Category
 from awaitify.rules._support import bridge_hit
@@ -130,6 +130,10 @@ def _testcase_advice(resolver: Resolver, found: BridgeSite) -> str:
     bases = testcase_bases(resolver, module, fn.class_index)
     if not bases:
         return ""
+    if bases != [UNITTEST_TESTCASE] and _has_async_tests(resolver, module, fn.class_index):
+        # azure's ``AsyncStorageRecordedTestCase``: its ``async def test_*`` methods run
+        # already (the base runs them), so this one can be one too
+        return "make it an `async def` test, as the class's other async tests are"
     if ISOLATED_TESTCASE in bases:
         return "make it an `async def` test (`unittest.IsolatedAsyncioTestCase` awaits it)"
     if bases == [UNITTEST_TESTCASE]:
@@ -156,6 +160,16 @@ def _testcase_advice(resolver: Resolver, found: BridgeSite) -> str:
         f"make it async with `{bases[0]}`'s own async test support (pytest-asyncio does "
         "not run TestCase methods)"
     )
+
+
+def _has_async_tests(resolver: Resolver, module: Module, class_index: int) -> bool:
+    """Does the class, or a project class it derives from, have ``async def test*``
+    methods?"""
+    for c in resolver.mro(ClassRef(module, class_index)):
+        for fn in c.module.facts.functions:
+            if fn.class_index == c.index and fn.is_async and fn.name.startswith("test"):
+                return True
+    return False
 
 
 def _position(found: BridgeSite) -> tuple[int, int]:
