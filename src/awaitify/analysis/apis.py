@@ -144,6 +144,7 @@ CONSTRUCTS: dict[str, str] = {
     "redis.Redis": "redis.Redis",
     "redis.from_url": "redis.Redis",
     "redis.Redis.from_url": "redis.Redis",
+    "redis.StrictRedis.from_url": "redis.Redis",
     "redis.asyncio.Redis": "redis.asyncio.Redis",
     "redis.asyncio.from_url": "redis.asyncio.Redis",
     "redis.asyncio.Redis.from_url": "redis.asyncio.Redis",

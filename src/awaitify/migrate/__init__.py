@@ -25,9 +25,11 @@ Decisions worth knowing:
   file, directory, layer or rule converts what its findings name (ASY100/101/103/104 and
   ASY201-206); ``--layer``/``--rule`` narrow the findings of the paths given.
 * Boundaries (``analysis.boundaries``: Celery tasks, adapters, entry points, click/typer
-  commands, functions handed to threads, configured sync hooks, unittest test cases and
-  their ``setUp``/``tearDown``, migrations) stay sync and call converted code through
-  ``asyncio.run(...)``.
+  commands, functions handed to threads, configured sync hooks, files ``exclude`` keeps
+  out of the scan, overrides of standard-library hooks (``logging.Handler.emit``), the
+  ``setUp``/``tearDown`` of unittest test cases and the tests of TestCases other than a
+  direct ``unittest.TestCase`` subclass, migrations) stay sync and call converted code
+  through ``asyncio.run(...)``.
 * What cannot become async — a dunder, a property, a generator, a function cached with
   ``lru_cache``, a call at import time, in a lambda or in a lazy generator expression —
   is listed for review and never guessed at; if that would leave a converted function's

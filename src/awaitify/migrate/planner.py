@@ -463,6 +463,8 @@ class Planner:
             if testcase.hook:
                 return f"`{fn.fn.name}` of a `{testcase.base}`"
             if fn.fn.name.startswith("test") and not self.awaited_by_unittest(testcase):
+                if testcase.swap:
+                    return None  # SPEC §6: the test becomes async, its class Isolated...
                 return f"a `{testcase.base}` test"
         return None
 

@@ -6,7 +6,7 @@ from awaitify.analysis import apis
 from awaitify.analysis.callgraph import KIND_BLOCKING
 from awaitify.analysis.facts import C_CALLEE, C_COL, C_END_COL, C_END_LINE, C_LINE
 from awaitify.analysis.locks import lock_withs
-from awaitify.analysis.project import ProjectView
+from awaitify.analysis.project import Module, ProjectView
 from awaitify.analysis.resolve import FuncRef
 from awaitify.analysis.threadsafe import threadsafe_waits
 from awaitify.model import Category
@@ -106,7 +106,7 @@ class BlockingCallInAsync(Rule):
                     class_index=class_of(fn.module, fn.index),
                     api=site.api,
                     func=fn.fn.name,
-                    instead=_instead(site.api, fn.module.facts.calls[site.row][C_CALLEE]),
+                    instead=_instead(site.api, _as_written(fn.module, site.row)),
                 )  # fmt: skip
             for w in locks.get((id(fn.module), fn.index), ()):
                 yield self.hit(
@@ -141,6 +141,16 @@ class BlockingCallInAsync(Rule):
                         "thread's loop, and this one waits for it without blocking"
                     ),
                 )  # fmt: skip
+
+
+def _as_written(module: Module, row: int) -> str:
+    """The callee as the file writes it: ``gethostbyname`` of ``from socket import
+    gethostbyname`` (the facts hold the name its imports give it, ``socket.gethostbyname``)."""
+    callee = module.facts.calls[row][C_CALLEE]
+    for imp in module.facts.imports:
+        if imp.is_from and imp.target == callee and imp.local != "*":
+            return imp.local
+    return callee
 
 
 def _instead(api: str, callee: str) -> str:
