@@ -283,7 +283,9 @@ def test_a_file_with_a_syntax_error_that_needs_edits_refuses(tree: Tree) -> None
     }
     root = project(tree, files)
     result = run(root, "app/repo.py::Repo.get")
-    assert result.refused and result.refused[0].startswith("app/broken.py:6: the file does not parse")
+    assert result.refused and result.refused[0].startswith(
+        "app/broken.py:6: the file does not parse"
+    )
     assert not result.applied
 
 
@@ -926,3 +928,58 @@ def test_a_call_kept_in_a_trio_module_is_accepted_after_the_rewrite(tmp_path: Pa
     assert not result.refused, result.refused
     assert any("the module uses trio" in r.message for r in result.review)
     assert [c.path for c in result.touched] == ["app.py"]
+
+
+# -- what the eighth session's readers found ------------------------------------------------
+def _reviews(result) -> list[str]:  # type: ignore[no-untyped-def]
+    return [f"{r.path}:{r.line}: {r.message}" for r in result.review]
+
+
+def test_what_cannot_move_to_a_thread_is_listed(tree: Tree) -> None:
+    """A consumed generator (its body runs where it is iterated), a google-cloud async
+    client (built on the running loop), a third-party decorator around the function made
+    async, a session entered on the loop whose calls move to threads."""
+    files = {
+        "app/__init__.py": "",
+        "app/gen.py": (
+            "import time\n\n\ndef ticks():\n    time.sleep(1)\n    yield 1\n\n\n"
+            "async def consume():\n    return list(ticks())\n"
+        ),
+        "app/hook.py": (
+            "from google.cloud.batch_v1 import BatchServiceAsyncClient\n\n\n"
+            "class Hook:\n    def creds(self):\n        return open('/etc/c').read()\n\n"
+            "    def get_conn(self):\n        return BatchServiceAsyncClient(credentials=self.creds())\n\n"
+            "    async def job(self):\n        client = self.get_conn()\n        return client\n"
+        ),
+        "app/trigger.py": (
+            "from airflow.utils.session import provide_session\nfrom sqlalchemy.orm import Session\n\n\n"
+            "class Trigger:\n    @provide_session\n    def task_instance(self, *, session: Session):\n"
+            "        return session.scalar(1)\n"
+        ),
+        "app/db.py": (
+            "from sqlalchemy import create_engine\nfrom sqlalchemy.orm import sessionmaker\n\n"
+            "SessionLocal = sessionmaker(bind=create_engine('sqlite://'))\n\n\n"
+            "async def count():\n    with SessionLocal() as db:\n        return db.scalar(1)\n"
+        ),
+    }
+    root = project(tree, files)
+    reviews = "\n".join(_reviews(run(root, "app/gen.py::consume")))
+    assert "app/gen.py:10: iterating `ticks(...)` runs its blocking body here" in reviews
+    reviews = "\n".join(_reviews(run(root, "app/hook.py::Hook.job")))
+    assert "it calls `google.cloud.batch_v1.BatchServiceAsyncClient`" in reviews
+    reviews = "\n".join(_reviews(run(root, "app/trigger.py::Trigger.task_instance")))
+    assert "decorated with `@provide_session` (`airflow.utils.session.provide_session`)" in reviews
+    reviews = "\n".join(_reviews(run(root, "app/db.py::count")))
+    assert "app/db.py:8: the session this `with` enters is now used from worker threads" in reviews
+
+
+def test_to_thread_is_not_written_for_a_target_below_3_9(tree: Tree) -> None:
+    root = tree(
+        {
+            "pyproject.toml": '[project]\nrequires-python = ">=3.8"\n[tool.awaitify]\n',
+            "app/m.py": "import requests\n\n\nasync def slow():\n    return requests.get('u')\n",
+        }
+    )
+    result = run(root, "app/m.py::slow")
+    assert not result.touched
+    assert any("`asyncio.to_thread` needs Python 3.9" in m for m in _reviews(result))

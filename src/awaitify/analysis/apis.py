@@ -304,6 +304,9 @@ BLOCKING_FUNCTIONS: frozenset[str] = frozenset(
         "getpass.getpass",  # reads the terminal, like ``input``
         "open",
         "io.open",
+        "gzip.open",  # ``open()`` plus compression
+        "bz2.open",
+        "lzma.open",
         "netrc.netrc",  # reads and parses the file when built (niquests' auth lookup)
         "concurrent.futures.wait",  # waits for the futures (``concurrent.futures.Future.result``)
         "ssl.create_default_context",  # loads the system's or the given CA certificates
@@ -336,9 +339,12 @@ BLOCKING_FUNCTIONS: frozenset[str] = frozenset(
     }
 )
 
+#: (not ``add`` / ``add_all``: they only put objects into the session, which sends them
+#: at the next flush or commit; advanced-alchemy's in-memory repository uses an unbound
+#: ``Session()`` for that alone)
 _SESSION_METHODS = frozenset(
-    {"query", "execute", "scalars", "scalar", "get", "add", "add_all", "commit", "flush",
-     "refresh", "delete", "rollback", "merge", "close", "get_one", "connection", "exec"}
+    {"query", "execute", "scalars", "scalar", "get", "commit", "flush", "refresh", "delete",
+     "rollback", "merge", "close", "get_one", "connection", "exec"}
 )  # fmt: skip
 _DBAPI_CONNECTION = frozenset(
     {"execute", "executemany", "executescript", "commit", "rollback", "close"}

@@ -32,9 +32,14 @@ from awaitify.analysis.callgraph import (
     also_called,
 )
 from awaitify.analysis.facts import (
+    C_CALLEE,
+    C_CTX,
     C_FLAGS,
+    C_PARENT,
     CALL_IN_LAMBDA,
     CALL_IN_TRY_RUNTIME_ERROR,
+    CTX_ARG,
+    CTX_ITER,
 )
 from awaitify.analysis.resolve import FuncRef
 
@@ -46,9 +51,89 @@ class Reason(NamedTuple):
     via: FuncRef | None  # the project callee it goes through, None for a direct API call
 
 
+#: builtins that run a generator they are given to the end, or to its first item
+_CONSUMERS = frozenset(
+    {"list", "tuple", "set", "frozenset", "sorted", "sum", "min", "max", "any", "all", "dict",
+     "next"}
+)  # fmt: skip
+
+
+def consumes_generator(site: Site) -> bool:
+    """Is the generator this call makes iterated where it is made: ``for x in gen()``, a
+    comprehension over it, ``list(gen())``, ``next(gen())``?"""
+    calls = site.module.facts.calls
+    call = calls[site.row]
+    ctx = call[C_CTX]
+    if ctx == CTX_ITER:
+        return True
+    return ctx == CTX_ARG and call[C_PARENT] >= 0 and calls[call[C_PARENT]][C_CALLEE] in _CONSUMERS
+
+
 class Colors:
     def __init__(self, graph: CallGraph) -> None:
         self.graph = graph
+
+    @cached_property
+    def blocking_generators(self) -> dict[FuncRef, Reason]:
+        """Sync generators whose iteration blocks: their body calls a blocking API or a
+        blocking function, or iterates a generator that blocks. Calling one runs nothing,
+        so generators have no colour; iterating one runs its body where it is iterated
+        (langgraph-sdk's ``list(SyncHttpClient(client).stream(...))`` in an async test)."""
+        graph = self.graph
+        blocking = self.blocking
+        found: dict[FuncRef, Reason] = {}
+
+        def generator(fn: FuncRef) -> bool:
+            return not fn.fn.is_async and not graph.runs_body_when_called(fn)
+
+        for site in graph.sites_of_kind(KIND_BLOCKING):
+            if site.scope >= 0 and _seeds(site, KIND_BLOCKING):
+                fn = FuncRef(site.module, site.scope)
+                if fn not in found and generator(fn):
+                    found[fn] = Reason(site, None)
+        for callee in list(blocking):
+            for site in graph.callers_of(callee):
+                if site.scope < 0:
+                    continue
+                caller = FuncRef(site.module, site.scope)
+                if (
+                    caller not in found
+                    and generator(caller)
+                    and self.blocks_at(site)
+                    and not site.module.facts.calls[site.row][C_FLAGS] & CALL_IN_LAMBDA
+                ):
+                    found[caller] = Reason(site, callee)
+        queue = deque(found)
+        while queue:
+            callee = queue.popleft()
+            for site in graph.callers_of(callee):
+                if site.scope < 0:
+                    continue
+                caller = FuncRef(site.module, site.scope)
+                if caller in found or not generator(caller) or not consumes_generator(site):
+                    continue
+                found[caller] = Reason(site, callee)
+                queue.append(caller)
+        return found
+
+    def generator_chain(self, fn: FuncRef) -> list[str]:
+        """``[generator, callee, ..., api]`` for a generator whose iteration blocks."""
+        out = [fn.label]
+        seen = {fn}
+        reason = self.blocking_generators.get(fn)
+        while reason is not None:
+            if reason.via is None:
+                out.append(reason.site.api or str(reason.site.target))
+                break
+            if reason.via in self.blocking:
+                out.extend(self.chain(reason.via, KIND_BLOCKING))
+                break
+            if reason.via in seen:
+                break
+            seen.add(reason.via)
+            out.append(reason.via.label)
+            reason = self.blocking_generators.get(reason.via)
+        return out
 
     @cached_property
     def blocking(self) -> dict[FuncRef, Reason]:

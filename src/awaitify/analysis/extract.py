@@ -394,7 +394,11 @@ def _static_truth(test: ast.expr, constants: dict[str, bool]) -> bool | None:
         value = test.value  # type: ignore[attr-defined]
         return bool(value) if type(value) in (bool, int) else None
     if tp is ast.Name:
+        if test.id == "TYPE_CHECKING":  # type: ignore[attr-defined]
+            return False  # ``typing.TYPE_CHECKING``: true for type checkers only
         return constants.get(test.id)  # type: ignore[attr-defined]
+    if tp is ast.Attribute and test.attr == "TYPE_CHECKING":  # type: ignore[attr-defined]
+        return False  # ``typing.TYPE_CHECKING``, ``t.TYPE_CHECKING``
     if tp is ast.UnaryOp and type(test.op) is ast.Not:  # type: ignore[attr-defined]
         inner = _static_truth(test.operand, constants)  # type: ignore[attr-defined]
         return None if inner is None else not inner

@@ -583,8 +583,9 @@ class Resolver:
             return target
         if isinstance(target, FuncRef):
             fn = target.fn
-            if fn.returns:
+            if fn.returns and fn.returns not in _NO_TYPE:
                 return self.type_of_annotation(target.module, fn.returns)
+            # ``-> Any`` says nothing: what it returns may (airflow's ``get_sync_hook``)
             return self.returned_type(target)
         if isinstance(target, str):
             canonical = apis.canonical_type(target)

@@ -43,6 +43,7 @@ from awaitify.analysis.callgraph import (
     KIND_PROJECT,
     Site,
 )
+from awaitify.analysis.color import consumes_generator
 from awaitify.analysis.facts import (
     C_ARGS,
     C_CALLEE,
@@ -135,6 +136,20 @@ _LOOP_FUNCTIONS = frozenset(
      "aiohttp.connector.TCPConnector", "grpc.aio.insecure_channel", "grpc.aio.secure_channel",
      "grpc.aio.server"}
 )  # fmt: skip
+#: imported decorators known to work on coroutine functions (or to need no look)
+_DECORATORS_FOR_COROUTINES = (
+    "abc.", "typing.", "typing_extensions.", "functools.wraps", "pytest.", "pytest_asyncio.",
+    "fastapi.", "starlette.", "celery.", "click.", "typer.", "asyncclick.", "backoff.",
+    "tenacity.", "deprecated.", "override",
+)  # fmt: skip
+
+
+def _loop_bound_client(name: str) -> bool:
+    """A Google Cloud client library's async client (``google.cloud.batch_v1.
+    BatchServiceAsyncClient``): built on a grpc.aio channel, it needs the running loop."""
+    return name.startswith("google.") and name.endswith("AsyncClient")
+
+
 #: calls that make an event loop of the caller's own: loop-bound calls next to them use it
 _OWN_LOOP = frozenset(
     {"asyncio.new_event_loop", "asyncio.Runner", "asyncio.runners.Runner", "asyncio.run",
@@ -331,14 +346,22 @@ class Planner:
             self._isolated.setdefault(testcase.cls)
         self._queue.append(ref)
         module, fn = ref.module, ref.fn
+        imported = {imp.target for imp in module.facts.imports}
         for decorator in fn.decorators:
             wrapper = self.resolver.resolve_name(module, fn.parent, decorator)
+            shown = decorator.rpartition(".")[2]
             if isinstance(wrapper, (FuncRef, ClassRef)):
-                shown = decorator.rpartition(".")[2]
                 self.review(module, fn.line, f"`{ref.label}` is decorated with `@{shown}`, a "
                             "project decorator awaitify does not see through: check that it "
                             "passes the coroutine on (and awaits it where it uses the "
                             "result)")  # fmt: skip
+            elif decorator in imported and not decorator.startswith(_DECORATORS_FOR_COROUTINES):
+                # airflow's ``@provide_session`` opens a session in a ``with`` around the
+                # call: around a coroutine function, it closes it before the body runs
+                self.review(module, fn.line, f"`{ref.label}` is decorated with `@{shown}` "
+                            f"(`{decorator}`), which awaitify does not see into: check that it "
+                            "works on a coroutine function (one that wraps the call in a "
+                            "`with` or `try` finishes before the coroutine runs)")  # fmt: skip
         # every definition under the same name: ``@overload`` stubs, ``if``/``else`` defs;
         # not ``_``, the throwaway name (marimo's cells are all ``def _():``)
         for i, other in enumerate(module.facts.functions):
@@ -679,6 +702,13 @@ class Planner:
                     continue
                 if target.fn.is_async:
                     continue
+                if target in self.colors.blocking_generators and consumes_generator(site):
+                    self._keep_on_loop(module, call, fn.label, target.label, f"iterating "
+                                f"`{target.label}(...)` runs its blocking body here, and a "
+                                "thread cannot take the iteration from the loop: collect it "
+                                "in one (`await asyncio.to_thread(lambda: list(...))`) or make "
+                                "it an async generator by hand")  # fmt: skip
+                    continue
                 if self.colors.blocks_at(site) or target in self.colors.bridging:
                     loop_api = self.needs_running_loop(target)
                     if loop_api:
@@ -765,6 +795,14 @@ class Planner:
                                     "(and DB-API connections are not thread-safe); give each "
                                     "task a cursor of its own, or move the whole exchange into "
                                     "one function run with `await asyncio.to_thread(...)`")  # fmt: skip
+                    elif site.api.startswith(_SESSION_PREFIX) and self._entered_here(module, call):
+                        line = self._entered_here(module, call)
+                        self.review(module, line, "the session this `with` enters is now used "
+                                    "from worker threads, one call at a time, while the `with` "
+                                    "enters and leaves on the loop: fine for a server database; "
+                                    "a SQLite engine needs `check_same_thread=False`, or move the "
+                                    "whole block into one function run with `await "
+                                    "asyncio.to_thread(...)`")  # fmt: skip
                     elif site.api.startswith(_SESSION_PREFIX) and _on_self(call):
                         self.review(module, call[C_LINE], f"`{site.api}` on a session kept on "
                                     "`self` is moved to a thread: if other coroutines use the "
@@ -775,6 +813,18 @@ class Planner:
                 self._unbridge(fn, site)
             elif site.kind == KIND_ASYNC_API and was_sync and ctx == CTX_RETURN:
                 self._return_awaited(fn, site.row, site.api)  # ``return asyncio.sleep(x)``
+
+    def _entered_here(self, module: Module, call: CallRow) -> int:
+        """The line of the ``with ... as <receiver>`` of the calling function that entered
+        the call's receiver (a session), 0 when it was not entered there."""
+        receiver = call[C_CALLEE].rpartition(".")[0]
+        if not receiver or "." in receiver:
+            return 0
+        scope = call[C_SCOPE]
+        for w in module.facts.withs:
+            if w.scope == scope and w.target == receiver and not w.is_async:
+                return w.line
+        return 0
 
     def _made_here(self, module: Module, call: CallRow) -> bool:
         """Is the call's receiver an object the calling function built itself (``creds =
@@ -990,7 +1040,7 @@ class Planner:
             if name in _OWN_LOOP:
                 own_loop = True
                 continue
-            if not function and name in _LOOP_FUNCTIONS:
+            if not function and (name in _LOOP_FUNCTIONS or _loop_bound_client(name)):
                 function = name
             if not method and "." in callee and callee.rpartition(".")[2] in _LOOP_METHODS:
                 method = callee.replace("()", "(...)")

@@ -3,7 +3,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from awaitify.analysis.callgraph import KIND_BLOCKING, KIND_PROJECT, Site
-from awaitify.analysis.facts import C_CTX, CTX_AWAIT, FN_GENERATOR, RETURN_TARGET
+from awaitify.analysis.color import consumes_generator
+from awaitify.analysis.facts import (
+    C_CTX,
+    C_FLAGS,
+    CALL_IN_LAMBDA,
+    CTX_AWAIT,
+    FN_GENERATOR,
+    RETURN_TARGET,
+)
 from awaitify.analysis.project import ProjectView
 from awaitify.analysis.resolve import ClassRef, FuncRef, Resolver
 from awaitify.model import Category
@@ -71,8 +79,10 @@ class TransitiveBlockingCall(Rule):
                     continue
                 target = site.target
                 assert isinstance(target, FuncRef)
-                if target in bridging or not colors.blocks_at(site):
+                if target in bridging:
                     continue  # a bridge through the callee is ASY103
+                if not colors.blocks_at(site):
+                    continue
                 if _awaited_but_not_awaitable(site, target, graph.resolver):
                     continue  # the receiver's type was inferred wrong (see below)
                 chain = tuple(colors.chain(target, KIND_BLOCKING))
@@ -83,6 +93,28 @@ class TransitiveBlockingCall(Rule):
                     chain=chain,
                     class_index=class_of(fn.module, fn.index),
                     callee=target.label,
+                    path=" → ".join(chain),
+                    func=fn.fn.name,
+                )  # fmt: skip
+        # ``list(gen())``, ``for x in gen()`` in an async def: the generator's body runs here
+        for gen in colors.blocking_generators:
+            for site in graph.callers_of(gen):
+                scope = site.scope
+                if scope < 0 or not consumes_generator(site):
+                    continue
+                fn = FuncRef(site.module, scope)
+                if not fn.fn.is_async or not project.in_focus(site.module):
+                    continue
+                if site.module.facts.calls[site.row][C_FLAGS] & CALL_IN_LAMBDA:
+                    continue
+                chain = tuple(colors.generator_chain(gen))
+                line, col, end_line, end_col = span(site)
+                yield self.hit(
+                    fn.module, line, col, end_line, end_col,
+                    symbol=fn.label,
+                    chain=chain,
+                    class_index=class_of(fn.module, fn.index),
+                    callee=gen.label,
                     path=" → ".join(chain),
                     func=fn.fn.name,
                 )  # fmt: skip
