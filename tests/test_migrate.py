@@ -983,3 +983,26 @@ def test_to_thread_is_not_written_for_a_target_below_3_9(tree: Tree) -> None:
     result = run(root, "app/m.py::slow")
     assert not result.touched
     assert any("`asyncio.to_thread` needs Python 3.9" in m for m in _reviews(result))
+
+
+def test_getattr_with_a_name_known_at_run_time_is_listed(tree: Tree) -> None:
+    root = project(
+        tree,
+        {
+            "app/__init__.py": "",
+            "app/report.py": (
+                "import time\n\n\nclass ReportService:\n    def fetch(self, x):\n"
+                "        time.sleep(0)\n        return x\n\n\n"
+                "def dynamic(name):\n    svc = ReportService()\n    fn = getattr(svc, name)\n"
+                "    return fn('x')\n"
+            ),
+        },
+    )
+    reviews = _reviews(run(root, "app/report.py::ReportService"))
+    assert any(
+        m.startswith(
+            "app/report.py:12: may call `ReportService.fetch`, now async: "
+            "`getattr(svc, name)` picks a method"
+        )
+        for m in reviews
+    ), reviews

@@ -46,7 +46,7 @@ from awaitify.analysis.facts import (
     callback_keyword,
 )
 from awaitify.analysis.project import Module, ProjectView
-from awaitify.analysis.resolve import FuncRef, Resolver
+from awaitify.analysis.resolve import ClassRef, FuncRef, Resolver
 from awaitify.migrate.model import Review
 
 _Scope = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
@@ -343,6 +343,7 @@ class UnresolvedCalls:
         text = _call_text(self.read_source, module, call)
         found = _GETATTR_NAME.match(text) if text else None
         if found is None:
+            self._dynamic_getattr(module, call, text)
             return
         refs = self.by_name.get(found.group(2))
         if refs is None:
@@ -367,6 +368,34 @@ class UnresolvedCalls:
                 "dynamically; await the call if it is",
             )
         )  # fmt: skip
+
+    def _dynamic_getattr(self, module: Module, call: CallRow, text: str) -> None:
+        """``getattr(svc, name)`` with a name only known at run time, on an object of a
+        class with converted methods: any of them may be the one called."""
+        args = call[C_ARGS]
+        if not text or not args or not args[0]:
+            return
+        owner = self.resolver.type_of(module, call[C_SCOPE], args[0])
+        if not isinstance(owner, ClassRef):
+            return
+        mro = self.resolver.mro(owner)
+        refs = sorted(
+            {
+                ref
+                for refs in self.by_name.values()
+                for ref in refs
+                if ref.fn.class_index >= 0 and ClassRef(ref.module, ref.fn.class_index) in mro
+            },
+            key=lambda r: r.label,
+        )
+        if refs:
+            self.out.append(
+                Review(
+                    module.path, call[C_LINE],
+                    f"may call {_labels(refs)}, now async: `{_one_line(text)}` picks a method "
+                    "by a name known only at run time; await the call if it is one of them",
+                )
+            )  # fmt: skip
 
 
 #: Last names of functions that take a callable as a positional argument and call it later
