@@ -1006,3 +1006,23 @@ def test_getattr_with_a_name_known_at_run_time_is_listed(tree: Tree) -> None:
         )
         for m in reviews
     ), reviews
+
+
+def test_a_converted_function_kept_as_a_value_is_listed(tree: Tree) -> None:
+    src = (
+        "import time\n\n\ndef load(k):\n    time.sleep(0)\n    return k\n\n\n"
+        "def a(k, fn=load):\n    return fn(k)\n\n\n"
+        "def b(k, cb=None):\n    cb = cb or load\n    return cb(k)\n\n\n"
+        'HANDLERS = {"load": load}\n'
+    )
+    root = project(tree, {"app/__init__.py": "", "app/m.py": src})
+    reviews = _reviews(run(root, "app/m.py::load"))
+    for line, where in (
+        (9, "a parameter's default"),
+        (14, "an operand of `or`"),
+        (18, "a dict's value"),
+    ):
+        assert (
+            f"app/m.py:{line}: `load` is now async but is kept as a value ({where})"
+            in "\n".join(reviews)
+        ), reviews

@@ -100,6 +100,8 @@ class UnresolvedCalls:
         names = b"|".join(re.escape(n.encode()) for n in sorted(self.by_name))
         #: a keyword argument whose value ends with a converted name: ``target=obj.run,``
         self.keyword_text = re.compile(rb"\w\s*=\s*[\w.]*\b(?:" + names + rb")\s*[,)\n]")
+        #: a converted name as a dict value or after ``or``: ``{"load": load}``, ``cb or load``
+        self.escape_text = re.compile(rb"(?::|\bor)\s*[\w.]*\b(?:" + names + rb")\b(?!\s*\()")
 
     def run(self) -> list[Review]:
         if not self.by_name:
@@ -124,6 +126,7 @@ class UnresolvedCalls:
                         )
                     )  # fmt: skip
             self._keywords(module)
+            self._escaping(module)
             self._decorators(module)
         return self.out
 
@@ -274,6 +277,45 @@ class UnresolvedCalls:
                 else:
                     continue
                 self.out.append(Review(module.path, kw.value.lineno, message))
+
+    def _escaping(self, module: Module) -> None:
+        """A converted function kept as a value where the facts do not look: a parameter's
+        default (``def a(k, fn=load)``), a dict's value (``{"load": load}``), an operand
+        of ``or`` (``cb = cb or load``). Whatever calls it later must await it."""
+        try:
+            source = self.read_source(module)
+        except OSError:
+            return
+        if not (self.escape_text.search(source) or self.keyword_text.search(source)):
+            return  # (a default reads as a keyword: ``fn=load)``)
+        tree = self._tree(module)
+        if tree is None:
+            return
+        scopes = {(f.line, f.name): i for i, f in enumerate(module.facts.functions)}
+        for node, scope in _with_scope(tree, scopes, -1):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                values = [*node.args.defaults, *(d for d in node.args.kw_defaults if d)]
+                where = "a parameter's default"
+            elif isinstance(node, ast.Dict):
+                values, where = list(node.values), "a dict's value"
+            elif isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+                values, where = node.values[1:], "an operand of `or`"
+            else:
+                continue
+            for value in values:
+                arg = _dotted(value) if isinstance(value, (ast.Name, ast.Attribute)) else ""
+                refs = self.by_name.get(arg.rpartition(".")[2]) if arg else None
+                if refs is None:
+                    continue
+                target = self.resolver.resolve_name(module, scope, self._imported(module, arg))
+                if isinstance(target, FuncRef) and target in refs:
+                    self.out.append(
+                        Review(
+                            module.path, value.lineno,
+                            f"`{target.label}` is now async but is kept as a value ({where}): "
+                            "whatever calls it must await it",
+                        )
+                    )  # fmt: skip
 
     def _positional(self, module: Module, call: CallRow, callee: str) -> None:
         """``executor.submit(obj.run)``, ``loop.call_soon(obj.run)``: an unresolved
