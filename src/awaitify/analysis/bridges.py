@@ -152,13 +152,10 @@ def classify(project: ProjectView, resolver: Resolver, site: Site) -> BridgeSite
         kind = "fixture" if b.is_pytest_fixture(module, owner) else "test"
         return BridgeSite(ASY205, site, api, owner, kind)
     if scope >= 0 and not call[C_FLAGS] & CALL_IN_LAMBDA:
-        fixture = next(
-            (s for s in b.enclosing_functions(module, scope) if b.is_pytest_fixture(module, s)),
-            -1,
-        )
-        if fixture >= 0:  # a pytest plugin's fixture, outside the test layer
-            if module.facts.functions[fixture].is_async:
-                return None
+        # a pytest plugin's fixture, outside the test layer; not a helper it returns
+        # (pulpcore's ``http_get`` fixture hands back ``_http_get``, which tests call)
+        fixture = _test_owner(module, scope)
+        if fixture is not None and b.is_pytest_fixture(module, fixture):
             return BridgeSite(ASY205, site, api, fixture, "fixture")
     if call[C_FLAGS] & CALL_IN_HANDED_LAMBDA:  # ``Thread(target=lambda: asyncio.run(c))``
         return BridgeSite(ASY303, site, api, scope, "a lambda handed to a thread or callback")

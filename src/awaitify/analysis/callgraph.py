@@ -842,6 +842,10 @@ def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
     if api.endswith("Queue.get"):
         # ``while not q.empty(): items.append(q.get())``: an item is there, no wait
         return also_called(call, calls, ("empty", "qsize"))
+    if api == "subprocess.Popen.wait":
+        # ``while proc.poll() is None: await asyncio.sleep(...)`` then ``proc.wait()``:
+        # the process has ended, ``wait`` only collects its status (jupyter-client)
+        return also_called(call, calls, ("poll",))
     if api == _FUTURE_RESULT:
         # ``if fut.done(): fut.result()``, ``while not fut.done(): await sleep(...)``
         return also_called(call, calls, ("done",))

@@ -1254,6 +1254,10 @@ class _ScopedImports:
         return lookup(raw)
 
 
+#: builtins a local name may stand for (``prompt = input``): the blocking ones
+_ALIASED_BUILTINS = frozenset({"input", "open", "print"})
+
+
 class _Aliases(dict[tuple[int, str], str]):
     """(scope, name) → the method a name is bound to once (``run = loop.run_until_complete``),
     with ``names``, every such name (one set lookup per call row)."""
@@ -1264,15 +1268,23 @@ class _Aliases(dict[tuple[int, str], str]):
 def _bound_method_aliases(ex: Extractor) -> _Aliases:
     """Names bound exactly once in a scope to an attribute (a bound method, or a function
     of a module), not annotated, not a parameter: flytekit's module-level ``run_sync =
-    loop_manager.run_sync``, pyrogram's ``run = loop.run_until_complete``."""
+    loop_manager.run_sync``, pyrogram's ``run = loop.run_until_complete``; or to a
+    function of the module, an imported name or a blocking builtin (mitmproxy's
+    ``original_addr = _pf_lookup``, jupyter-client's ``prompt = input``): a call of the
+    alias is recorded as a call of what it names, so the call graph finds it by that name."""
     found = _Aliases()
     counts: dict[tuple[int, str], int] = {}
+    functions = ex.functions
+    top = {row[1] for row in functions if row[7] < 0 and row[6] < 0}
+    imported = {imp[0] for imp in ex.imports if imp[0] != "*"}
     for scope, klass, target, call, plain, annotation, _ in ex.assigns:
         if "." in target or klass >= 0:
             continue
         key = (scope, target)
         counts[key] = counts.get(key, 0) + 1
-        if not call and not annotation and "." in plain and "()" not in plain:
+        if call or annotation or not plain or "()" in plain or plain == target:
+            continue
+        if "." in plain or plain in top or plain in imported or plain in _ALIASED_BUILTINS:
             found[key] = plain
     functions = ex.functions
     for key in list(found):

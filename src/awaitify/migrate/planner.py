@@ -1014,24 +1014,36 @@ class Planner:
                     return found
         return ""
 
-    def needs_running_loop(self, fn: FuncRef) -> str:
-        """The loop-bound asyncio API ``fn``'s own body calls (``asyncio.get_running_loop``,
-        ``loop.create_future``, ...), "" when none: such a function cannot run in
-        ``asyncio.to_thread``, whose worker thread has no event loop. A function that makes
-        its own loop (``asyncio.new_event_loop()``, ``asyncio.Runner``) is one that runs
-        fine in a thread: the loop calls next to it use (or guard) that loop; unless it
-        installs signal handlers (``loop.add_signal_handler``, ``signal.signal``), which only
-        the main thread may do."""
+    def needs_running_loop(self, fn: FuncRef, _seen: set[FuncRef] | None = None) -> str:
+        """The loop-bound asyncio API ``fn``'s body calls (``asyncio.get_running_loop``,
+        ``loop.create_future``, ...), itself or through the sync project functions it calls
+        (mitmproxy's ``load_paths`` → ``configure`` → ``asyncio.create_task``), "" when
+        none: such a function cannot run in ``asyncio.to_thread``, whose worker thread has
+        no event loop. A function that makes its own loop (``asyncio.new_event_loop()``,
+        ``asyncio.Runner``) is one that runs fine in a thread: the loop calls next to it use
+        (or guard) that loop; unless it installs signal handlers (``loop.add_signal_handler``,
+        ``signal.signal``), which only the main thread may do."""
+        seen = _seen if _seen is not None else set()
+        seen.add(fn)
         module = fn.module
         function = method = ""
         own_loop = False
+        callees: list[FuncRef] = []
         for call in module.facts.calls:
             if call[C_SCOPE] != fn.index or not call[C_CALLEE]:
                 continue
+            if call[C_FLAGS] & CALL_IN_LAMBDA:
+                continue
             callee = call[C_CALLEE]
             resolved = self.resolver.resolve_name(module, fn.index, callee)
+            if isinstance(resolved, ClassRef):
+                resolved = self.resolver.find_method(resolved, "__init__")
+            if isinstance(resolved, FuncRef):
+                if not resolved.fn.is_async and resolved not in seen and len(seen) < 64:
+                    callees.append(resolved)  # read after this body: its own calls first
+                continue
             if resolved is not None and not isinstance(resolved, str):
-                continue  # project code: only the function's own body counts
+                continue
             name = resolved or callee
             if name in _MAIN_THREAD_FUNCTIONS:
                 return name  # not even on a loop of its own
@@ -1044,7 +1056,17 @@ class Planner:
                 function = name
             if not method and "." in callee and callee.rpartition(".")[2] in _LOOP_METHODS:
                 method = callee.replace("()", "(...)")
-        return "" if own_loop else function or method
+        if own_loop:
+            return ""
+        if function or method:
+            return function or method
+        for ref in callees:
+            if ref in seen:
+                continue
+            found = self.needs_running_loop(ref, seen)
+            if found:
+                return found
+        return ""
 
     def _unbridge(self, fn: FuncRef, site: Site) -> None:
         module = fn.module
