@@ -1026,3 +1026,19 @@ def test_a_converted_function_kept_as_a_value_is_listed(tree: Tree) -> None:
             f"app/m.py:{line}: `load` is now async but is kept as a value ({where})"
             in "\n".join(reviews)
         ), reviews
+
+
+def test_a_weakref_finalize_callback_is_not_bridged(tree: Tree) -> None:
+    """The garbage collector runs it, maybe on the loop's thread, where asyncio.run
+    raises: listed, and the migration refused, rather than a bridge that fails silently."""
+    src = (
+        "import shutil\nimport weakref\n\n\nclass FileRepository:\n"
+        "    def erase(self) -> None:\n        shutil.rmtree('d')\n\n\n"
+        "class Backend:\n    def __init__(self) -> None:\n        self.repo = FileRepository()\n"
+        "        self._f = weakref.finalize(self, _finalize, self.repo)\n\n\n"
+        "def _finalize(repo: FileRepository) -> None:\n    repo.erase()\n"
+    )
+    root = project(tree, {"app/__init__.py": "", "app/store.py": src})
+    result = run(root, "app/store.py::FileRepository.erase")
+    assert any("`_finalize` is a `weakref.finalize` callback" in m for m in _reviews(result))
+    assert result.refused

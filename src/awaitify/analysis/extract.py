@@ -177,7 +177,11 @@ def annotation_name(node: ast.expr) -> str:
             elts = inner.elts if type(inner) is ast.Tuple else [inner]
             names = [annotation_name(e) for e in elts if not _is_none(e)]
             return names[0] if len(names) == 1 else ""
-        return ""
+        if wrapper in ("type", "Type") or wrapper in _GENERATOR_TYPES:
+            # the class itself, not an instance; a generator's yields (read elsewhere)
+            return ""
+        # a generic: its class (``Future[bool]``, ``queue.Queue[int]``: aiida)
+        return annotation_name(node.value)  # type: ignore[attr-defined]
     if tp is ast.BinOp and type(node.op) is ast.BitOr:  # type: ignore[attr-defined]
         if _is_none(node.left):  # type: ignore[attr-defined]
             return annotation_name(node.right)  # type: ignore[attr-defined]
@@ -1284,6 +1288,8 @@ def _bound_method_aliases(ex: Extractor) -> _Aliases:
         counts[key] = counts.get(key, 0) + 1
         if call or annotation or not plain or "()" in plain or plain == target:
             continue
+        if target in imported:
+            continue  # also imported (``try: from x import T`` / ``except: T = Any``)
         if "." in plain or plain in top or plain in imported or plain in _ALIASED_BUILTINS:
             found[key] = plain
     functions = ex.functions

@@ -166,6 +166,7 @@ _SESSION_PREFIX = apis.SYNC_SESSION + "."
 _SESSION_QUERY = apis.SYNC_SESSION + ".query"
 _FLASK_SQLALCHEMY = "flask_sqlalchemy.SQLAlchemy"
 _EXECUTOR_MAP = f"{apis.EXECUTOR}.map"
+_WEAKREF_CALLBACKS = frozenset({"weakref.finalize", "weakref.ref"})
 #: DB-API connections and cursors: calls on one kept on ``self`` interleave once in threads
 _DBAPI_TYPES = frozenset(
     {"psycopg2.connection", "psycopg2.cursor", "pymysql.connection", "pymysql.cursor",
@@ -249,6 +250,7 @@ class Planner:
         self._testcases: dict[FuncRef, TestCaseMethod | None] = {}
         #: unittest.TestCase classes that become IsolatedAsyncioTestCase in this migration
         self._isolated: dict[ClassRef, None] = {}
+        self._finalizer_set: set[FuncRef] | None = None
 
     # -- entry point ------------------------------------------------------------------------
     def run(self, selected: Iterable[FuncRef], *, callbacks: bool = True) -> EditPlan:
@@ -417,6 +419,25 @@ class Planner:
             self._subclasses = table
         return self._subclasses
 
+    def _finalizers(self) -> set[FuncRef]:
+        """Project functions handed to ``weakref.finalize`` / ``weakref.ref`` as callbacks."""
+        if self._finalizer_set is None:
+            found: set[FuncRef] = set()
+            for module in self.project.modules:
+                if not any(imp.target.startswith("weakref") for imp in module.facts.imports):
+                    continue
+                for call in module.facts.calls:
+                    if call[C_CALLEE] not in _WEAKREF_CALLBACKS:
+                        continue
+                    for arg in call[C_ARGS]:
+                        target = (
+                            self.resolver.resolve_name(module, call[C_SCOPE], arg) if arg else None
+                        )
+                        if isinstance(target, FuncRef):
+                            found.add(target)
+            self._finalizer_set = found
+        return self._finalizer_set
+
     def _subclasses_of(self, cls: ClassRef) -> list[ClassRef]:
         return self.subclass_table().get(cls, [])
 
@@ -449,6 +470,13 @@ class Planner:
             return
         boundary = self.boundary(caller)
         if boundary:
+            if caller in self._finalizers():
+                # the garbage collector runs it, on whatever thread drops the last
+                # reference: the loop's too, where ``asyncio.run`` raises (aiida's backend)
+                self.review(module, line, f"`{label}` is now async but `{caller.label}` is "
+                            "a `weakref.finalize` callback, which may run on the event loop's "
+                            "thread, where `asyncio.run` raises: keep what it calls sync")  # fmt: skip
+                return
             if call[C_CTX] != CTX_AWAIT and not handed_to_runner(self.resolver, module, call):
                 self._edit(module, site.row, BRIDGE, label)
             return
