@@ -364,7 +364,7 @@ def test_parameters_and_annotations() -> None:
     s = "sqlalchemy.orm.Session"
     assert h.params == (
         ("db", s), ("repo", "Repo"), ("a", s), ("b", s), ("c", s), ("d", s), ("e", s),
-        ("f", s), ("g", s), ("h", "list"), ("i", ""), ("k", s), ("*args", ""), ("**kwargs", ""),
+        ("f", s), ("g", s), ("h", ""), ("i", ""), ("k", s), ("*args", ""), ("**kwargs", ""),
     )  # fmt: skip
     assert h.returns == "Result"
 

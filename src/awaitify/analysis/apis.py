@@ -135,8 +135,6 @@ TYPE_ALIASES: dict[str, str] = {
 
 #: calling this produces an instance of the type (constructors and factory functions)
 CONSTRUCTS: dict[str, str] = {
-    THREAD_FUTURE: THREAD_FUTURE,  # ``fut = Future()``, set by another thread (aiida)
-    "concurrent.futures._base.Future": THREAD_FUTURE,
     "ssl.create_default_context": SSL_CONTEXT,
     "ssl.SSLContext": SSL_CONTEXT,
     "requests.Session": "requests.Session",

@@ -177,11 +177,7 @@ def annotation_name(node: ast.expr) -> str:
             elts = inner.elts if type(inner) is ast.Tuple else [inner]
             names = [annotation_name(e) for e in elts if not _is_none(e)]
             return names[0] if len(names) == 1 else ""
-        if wrapper in ("type", "Type") or wrapper in _GENERATOR_TYPES:
-            # the class itself, not an instance; a generator's yields (read elsewhere)
-            return ""
-        # a generic: its class (``Future[bool]``, ``queue.Queue[int]``: aiida)
-        return annotation_name(node.value)  # type: ignore[attr-defined]
+        return ""
     if tp is ast.BinOp and type(node.op) is ast.BitOr:  # type: ignore[attr-defined]
         if _is_none(node.left):  # type: ignore[attr-defined]
             return annotation_name(node.right)  # type: ignore[attr-defined]
