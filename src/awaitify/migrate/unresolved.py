@@ -307,8 +307,8 @@ class UnresolvedCalls:
                 refs = self.by_name.get(arg.rpartition(".")[2]) if arg else None
                 if refs is None:
                     continue
-                target = self.resolver.resolve_name(module, scope, self._imported(module, arg))
-                if isinstance(target, FuncRef) and target in refs:
+                target = self._converted(module, scope, arg, refs)
+                if target is not None:
                     self.out.append(
                         Review(
                             module.path, value.lineno,
@@ -316,6 +316,14 @@ class UnresolvedCalls:
                             "whatever calls it must await it",
                         )
                     )  # fmt: skip
+
+    def _converted(
+        self, module: Module, scope: int, written: str, refs: list[FuncRef]
+    ) -> FuncRef | None:
+        """The converted function among ``refs`` that ``written`` (a name as the file writes
+        it, in function ``scope``) names, None when it names another or nothing."""
+        target = self.resolver.resolve_name(module, scope, self._imported(module, written))
+        return target if isinstance(target, FuncRef) and target in refs else None
 
     def _positional(self, module: Module, call: CallRow, callee: str) -> None:
         """``executor.submit(obj.run)``, ``loop.call_soon(obj.run)``: an unresolved
@@ -369,8 +377,8 @@ class UnresolvedCalls:
                 refs = names.get(written.rpartition(".")[2]) if written else None
                 if refs is None:
                     continue
-                target = self.resolver.resolve_name(module, scope, self._imported(module, written))
-                if isinstance(target, FuncRef) and target in refs:
+                target = self._converted(module, scope, written, refs)
+                if target is not None:
                     self.out.append(
                         Review(
                             module.path, deco.lineno,

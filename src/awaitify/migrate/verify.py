@@ -21,7 +21,7 @@ import difflib
 import re
 import warnings
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 from awaitify.analysis.facts import (
     C_ARGS,
@@ -37,7 +37,7 @@ from awaitify.analysis.facts import (
 )
 from awaitify.analysis.findings import to_findings
 from awaitify.analysis.project import Module, ProjectView, build_project
-from awaitify.analysis.resolve import FuncRef
+from awaitify.analysis.resolve import FuncRef, Resolver
 from awaitify.engine.parse import decode, facts_from_bytes
 from awaitify.migrate.model import FileChange
 from awaitify.migrate.unresolved import handed_to_runner
@@ -163,37 +163,45 @@ def unawaited(after: ProjectView, converted: Sequence[tuple[str, str]]) -> list[
     if wanted:
         names = {ref.fn.name for ref in wanted}
         for module in after.modules:
-            calls = module.facts.calls
-            for call in calls:
-                last = call[C_CALLEE].rpartition(".")[2]
-                if last == "partial" and call[C_CTX] == CTX_ARG and call[C_PARENT] >= 0:
-                    # ``run_in_executor(None, functools.partial(repo.get, 3))``
-                    last = calls[call[C_PARENT]][C_CALLEE].rpartition(".")[2]
-                if last not in _THREAD_RUNNERS:
-                    continue
-                for arg in call[C_ARGS]:
-                    if not arg or arg.rpartition(".")[2] not in names:
-                        continue
-                    target = resolver.resolve_name(module, call[C_SCOPE], arg)
-                    if isinstance(target, FuncRef) and target in wanted:
-                        out.append(
-                            f"{module.path}:{call[C_LINE]}: `{call[C_CALLEE]}` runs "
-                            f"`{target.label}`, now async, in a thread, where it would only "
-                            f"make a coroutine: call `await {arg}(...)` instead"
-                        )
-        for module in after.modules:
-            for a in module.facts.assigns:
-                # ``Thread(target=job)``, ``Process(target=job)``: run in a thread or a
-                # process, whose code calls it without awaiting
-                if a.target != "target=" or a.name.rpartition(".")[2] not in names:
-                    continue
-                target = resolver.resolve_name(module, a.scope, a.name)
-                if isinstance(target, FuncRef) and target in wanted:
-                    out.append(
-                        f"{module.path}:{a.line}: `{target.label}`, now async, is the "
-                        f"`target=` of a thread or process, which would only make a coroutine"
-                    )
+            out.extend(_run_in_threads(module, names, wanted, resolver))
     return out
+
+
+def _run_in_threads(
+    module: Module, names: set[str], wanted: set[FuncRef], resolver: Resolver
+) -> Iterator[str]:
+    """Converted functions ``module`` hands to a thread, which would only make a coroutine
+    there: ``asyncio.to_thread(repo.get, 1)``, ``run_in_executor(None, partial(repo.get))``,
+    ``Thread(target=job)``."""
+    calls = module.facts.calls
+    for call in calls:
+        last = call[C_CALLEE].rpartition(".")[2]
+        if last == "partial" and call[C_CTX] == CTX_ARG and call[C_PARENT] >= 0:
+            # ``run_in_executor(None, functools.partial(repo.get, 3))``
+            last = calls[call[C_PARENT]][C_CALLEE].rpartition(".")[2]
+        if last not in _THREAD_RUNNERS:
+            continue
+        for arg in call[C_ARGS]:
+            if not arg or arg.rpartition(".")[2] not in names:
+                continue
+            target = resolver.resolve_name(module, call[C_SCOPE], arg)
+            if isinstance(target, FuncRef) and target in wanted:
+                yield (
+                    f"{module.path}:{call[C_LINE]}: `{call[C_CALLEE]}` runs "
+                    f"`{target.label}`, now async, in a thread, where it would only "
+                    f"make a coroutine: call `await {arg}(...)` instead"
+                )
+    for a in module.facts.assigns:
+        # ``Thread(target=job)``, ``Process(target=job)``: run in a thread or a process,
+        # whose code calls it without awaiting
+        if a.target != "target=" or a.name.rpartition(".")[2] not in names:
+            continue
+        target = resolver.resolve_name(module, a.scope, a.name)
+        if isinstance(target, FuncRef) and target in wanted:
+            yield (
+                f"{module.path}:{a.line}: `{target.label}`, now async, is the "
+                "`target=` of a thread or process, which would only make a coroutine"
+            )
 
 
 #: what runs a sync callable in a worker thread (``asyncio.to_thread``, an event loop's

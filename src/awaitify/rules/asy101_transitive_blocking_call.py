@@ -85,17 +85,7 @@ class TransitiveBlockingCall(Rule):
                     continue
                 if _awaited_but_not_awaitable(site, target, graph.resolver):
                     continue  # the receiver's type was inferred wrong (see below)
-                chain = tuple(colors.chain(target, KIND_BLOCKING))
-                line, col, end_line, end_col = span(site)
-                yield self.hit(
-                    fn.module, line, col, end_line, end_col,
-                    symbol=fn.label,
-                    chain=chain,
-                    class_index=class_of(fn.module, fn.index),
-                    callee=target.label,
-                    path=" → ".join(chain),
-                    func=fn.fn.name,
-                )  # fmt: skip
+                yield self._hit(fn, site, target, tuple(colors.chain(target, KIND_BLOCKING)))
         # ``list(gen())``, ``for x in gen()`` in an async def: the generator's body runs here
         for gen in colors.blocking_generators:
             for site in graph.callers_of(gen):
@@ -107,17 +97,19 @@ class TransitiveBlockingCall(Rule):
                     continue
                 if site.module.facts.calls[site.row][C_FLAGS] & CALL_IN_LAMBDA:
                     continue
-                chain = tuple(colors.generator_chain(gen))
-                line, col, end_line, end_col = span(site)
-                yield self.hit(
-                    fn.module, line, col, end_line, end_col,
-                    symbol=fn.label,
-                    chain=chain,
-                    class_index=class_of(fn.module, fn.index),
-                    callee=gen.label,
-                    path=" → ".join(chain),
-                    func=fn.fn.name,
-                )  # fmt: skip
+                yield self._hit(fn, site, gen, tuple(colors.generator_chain(gen)))
+
+    def _hit(self, fn: FuncRef, site: Site, callee: FuncRef, chain: tuple[str, ...]) -> Hit:
+        line, col, end_line, end_col = span(site)
+        return self.hit(
+            fn.module, line, col, end_line, end_col,
+            symbol=fn.label,
+            chain=chain,
+            class_index=class_of(fn.module, fn.index),
+            callee=callee.label,
+            path=" → ".join(chain),
+            func=fn.fn.name,
+        )  # fmt: skip
 
 
 def _awaited_but_not_awaitable(site: Site, target: FuncRef, resolver: Resolver) -> bool:
