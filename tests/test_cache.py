@@ -368,6 +368,31 @@ def test_a_worker_that_dies_loses_no_file(tree: Tree, monkeypatch: pytest.Monkey
     assert result.summary.files == 120 and result.summary.async_functions == 120
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pipe sizes are Linux's")
+def test_a_worker_can_send_a_megabyte_before_it_waits(
+    tree: Tree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The main process reads a worker's results only between the files it parses itself:
+    with the default 64 KB pipe a batch of facts did not fit and the worker sat blocked."""
+    import fcntl
+
+    from awaitify.engine import runner
+
+    root = tree({f"m{i}.py": f"async def f{i}():\n    pass\n" for i in range(120)})
+    seen = tmp_path / "pipe-size"
+    real = runner._worker_main
+
+    def measuring_worker(batches: Any, counter: Any, out: Any, *args: Any) -> None:
+        seen.write_text(str(fcntl.fcntl(out.fileno(), fcntl.F_GETPIPE_SZ)))
+        real(batches, counter, out, *args)
+
+    monkeypatch.setattr(runner, "_worker_main", measuring_worker)
+    result = scan([root], Config(root=root), ScanOptions(use_cache=False, jobs=2, cwd=str(root)))
+    assert result.summary.async_functions == 120
+    limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+    assert int(seen.read_text()) == min(limit, 1 << 20)
+
+
 def test_a_background_write_that_cannot_happen_is_a_warning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -161,6 +161,25 @@ def _batches(paths: list[str], jobs: int) -> list[list[str]]:
     return [b for b in out if b]
 
 
+#: How far a worker can run ahead of the main process (Linux's limit for a process without
+#: privileges, ``/proc/sys/fs/pipe-max-size``).
+_PIPE_BYTES = 1 << 20
+
+
+def _widen_pipe(fd: int) -> None:
+    """Let a worker send a megabyte of results before it waits for the main process.
+
+    A thread of the main process drains the pipe, and it needs the GIL, which the main
+    process's own parsing holds for a whole ``ast.parse``. With the default 64 KB buffer a
+    batch of facts did not fit: on homeassistant the worker spent 0.31-0.34 s of a 4.1-4.5 s
+    per-file phase blocked in ``send`` (7-8 %), time the cores then lacked."""
+    if sys.platform.startswith("linux"):
+        import fcntl
+
+        with contextlib.suppress(OSError, AttributeError):  # a lower limit: the default stays
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+
+
 def _claim(counter: Any) -> int:
     """The index of the next batch nobody has taken yet (shared by all processes)."""
     with counter.get_lock():
@@ -218,6 +237,7 @@ def _run_parallel(
     workers = []
     for _ in range(jobs - 1):
         reader, writer = ctx.Pipe(duplex=False)
+        _widen_pipe(writer.fileno())
         proc = ctx.Process(
             target=_worker_main,
             args=(batches, counter, writer, cache_path, salt, target),
