@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import pickle
 import textwrap
 
@@ -696,6 +697,34 @@ def test_facts_round_trip_and_pickle() -> None:
     )
     assert load_facts(dump_facts(f)) == f
     assert pickle.loads(pickle.dumps(f)) == f
+
+
+def test_facts_from_the_cache_keep_imports_assigns_and_withs_serialised_until_read() -> None:
+    """A scan after a one-file edit loads every file's facts and reads the imports,
+    assignments and ``with`` rows of only a few hundred modules."""
+    from awaitify.analysis.facts import Deferred
+
+    f = facts(
+        """
+        import asyncio
+        from app.db import Session as S
+        def handler(db):
+            session = S()
+            with session.begin() as tx:
+                asyncio.run(tx.commit())
+        """
+    )
+    blob = dump_facts(f)
+    lazy = load_facts(blob, defer=True)
+    assert all(isinstance(tuple.__getitem__(lazy, i), Deferred) for i in (7, 9, 10))
+    again = marshal.loads(dump_facts(lazy))  # passed on as read, not decoded and encoded
+    assert [again[i] for i in (7, 9, 10)] == [tuple.__getitem__(lazy, i).blob for i in (7, 9, 10)]
+    assert load_facts(dump_facts(lazy)) == f
+    assert lazy == f and f == lazy  # compared by their rows
+    assert lazy.imports == f.imports and lazy.assigns == f.assigns and lazy.withs == f.withs
+    assert [i.local for i in lazy.imports] == ["asyncio", "S"]
+    assert lazy.withs[0].expr.endswith("begin") and lazy._replace(lines=0).assigns == f.assigns
+    assert pickle.loads(pickle.dumps(lazy)) == f
 
 
 def test_damaged_facts_blob_raises_value_error() -> None:

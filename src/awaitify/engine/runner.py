@@ -408,7 +408,8 @@ def run_files(
             loaded = None
             if blob is not None:
                 with contextlib.suppress(ValueError):
-                    loaded = load_facts(blob)
+                    # from the cache: the project phase may read only part of them
+                    loaded = load_facts(blob, defer=True)
             if loaded is None:  # the index pointed at facts that are gone: analyse again
                 missing.extend(paths)
                 continue
