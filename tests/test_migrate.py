@@ -884,6 +884,36 @@ def test_a_function_with_its_own_event_loop_still_moves_to_a_thread(tree: Tree) 
     assert "return await asyncio.to_thread(run_job)" in out
 
 
+def test_a_function_that_uses_the_current_loop_before_its_own_stays_on_the_loop(
+    tree: Tree,
+) -> None:
+    """python-binance's ``get_loop``: the current loop, or a new one when there is none. On
+    the loop's thread that is the running loop; in a worker thread, a new loop that never
+    runs, which the client built in ``__init__`` then holds (its futures hang)."""
+    src = (
+        "import asyncio\n\n\n"
+        "def get_loop():\n"
+        "    try:\n        return asyncio.get_event_loop()\n"
+        "    except RuntimeError:\n"
+        "        loop = asyncio.new_event_loop()\n        asyncio.set_event_loop(loop)\n"
+        "        return loop\n\n\n"
+        "class Client:\n"
+        "    def __init__(self, key_path=None):\n"
+        "        self.loop = get_loop()\n"
+        "        if key_path:\n"
+        "            with open(key_path) as f:\n                self.key = f.read()\n\n\n"
+        "def make():\n    return Client()\n"
+    )
+    root = project(tree, {"app/m.py": src})
+    result = run(root, "app/m.py::make")
+    after = result.touched[0].after.decode()
+    assert "async def make" in after and "to_thread" not in after
+    assert [r.message.split(":")[0] for r in result.review] == [
+        "`Client.__init__` is not moved to a thread"
+    ]
+    assert "it calls `asyncio.get_event_loop`" in result.review[0].message
+
+
 # -- output -----------------------------------------------------------------------------------
 def test_apply_with_nothing_selected_says_so(tree: Tree, cli: Cli) -> None:
     root = project(tree)

@@ -63,6 +63,7 @@ from awaitify.analysis.facts import (
     CTX_ASYNC_WITH,
     CTX_ATTR,
     CTX_AWAIT,
+    CTX_EXPR,
     CTX_ITER,
     CTX_OPERAND,
     CTX_RETURN,
@@ -154,6 +155,12 @@ def _loop_bound_client(name: str) -> bool:
 _OWN_LOOP = frozenset(
     {"asyncio.new_event_loop", "asyncio.Runner", "asyncio.runners.Runner", "asyncio.run",
      "asyncio.set_event_loop", "uvloop.new_event_loop", "uvloop.run"}
+)  # fmt: skip
+#: asyncio functions that hand out the current thread's loop: a function that uses what
+#: they return before making a loop of its own works with the caller's loop
+_CURRENT_LOOP = frozenset(
+    {"asyncio.get_running_loop", "asyncio.get_event_loop", "asyncio.events.get_running_loop",
+     "asyncio.events.get_event_loop"}
 )  # fmt: skip
 #: calls that only the main thread may make (signal handlers): never from a worker thread
 #: a function decorated so that calling it only builds the context manager: ``with f():``
@@ -1050,11 +1057,13 @@ class Planner:
         no event loop. A function that makes its own loop (``asyncio.new_event_loop()``,
         ``asyncio.Runner``) is one that runs fine in a thread: the loop calls next to it use
         (or guard) that loop; unless it installs signal handlers (``loop.add_signal_handler``,
-        ``signal.signal``), which only the main thread may do."""
+        ``signal.signal``), which only the main thread may do, or uses the current loop
+        before it makes one (``return asyncio.get_event_loop()``, a new loop only in the
+        ``except RuntimeError``): that one is the caller's loop on the loop's thread."""
         seen = _seen if _seen is not None else set()
         seen.add(fn)
         module = fn.module
-        function = method = ""
+        function = method = current = ""
         own_loop = False
         callees: list[FuncRef] = []
         for call in module.facts.calls:
@@ -1078,12 +1087,20 @@ class Planner:
             if "." in callee and callee.rpartition(".")[2] in _MAIN_THREAD_METHODS:
                 return callee.replace("()", "(...)")
             if name in _OWN_LOOP:
-                own_loop = True
+                if not current:  # its own loop, before any use of the caller's
+                    own_loop = True
                 continue
+            if name in _CURRENT_LOOP and call[C_CTX] != CTX_EXPR and not own_loop:
+                # ``return asyncio.get_event_loop()`` with a new loop only as the fallback
+                # (python-binance's ``get_loop``): on the loop's thread it hands out the
+                # running loop, in a worker thread a new one that never runs
+                current = name
             if not function and (name in _LOOP_FUNCTIONS or _loop_bound_client(name)):
                 function = name
             if not method and "." in callee and callee.rpartition(".")[2] in _LOOP_METHODS:
                 method = callee.replace("()", "(...)")
+        if current:
+            return current
         if own_loop:
             return ""
         if function or method:
