@@ -914,6 +914,32 @@ def test_a_function_that_uses_the_current_loop_before_its_own_stays_on_the_loop(
     assert "it calls `asyncio.get_event_loop`" in result.review[0].message
 
 
+def test_a_function_that_reads_thread_local_state_stays_on_the_loop(tree: Tree) -> None:
+    """marimo's runtime context lives in a ``threading.local()``: in a worker thread
+    ``get_context()`` raises, one call below the function that would move there."""
+    src = (
+        "import threading\n\n"
+        "_LOCAL = threading.local()\n\n\n"
+        "def current_user() -> str:\n    return _LOCAL.user\n\n\n"
+        "def load_profile() -> str:\n"
+        "    user = current_user()\n"
+        "    with open(__file__) as f:\n        return user + f.read()\n\n\n"
+        "def plain() -> str:\n"
+        "    with open(__file__) as f:\n        return f.read()\n\n\n"
+        "async def handler() -> str:\n"
+        "    _LOCAL.user = 'alice'\n"
+        "    return load_profile() + plain()\n"
+    )
+    root = project(tree, {"app/m.py": src})
+    result = run(root, rule="ASY101")
+    after = result.touched[0].after.decode()
+    assert "return load_profile() + await asyncio.to_thread(plain)" in after
+    assert [r.message.split(":")[0] for r in result.review] == [
+        "`load_profile` is not moved to a thread"
+    ]
+    assert "it uses `_LOCAL`, a `threading.local()`" in result.review[0].message
+
+
 # -- output -----------------------------------------------------------------------------------
 def test_apply_with_nothing_selected_says_so(tree: Tree, cli: Cli) -> None:
     root = project(tree)

@@ -302,6 +302,9 @@ BLOCKING_FUNCTIONS: frozenset[str] = frozenset(
         "os.waitpid",
         "input",
         "getpass.getpass",  # reads the terminal, like ``input``
+        # click's and typer's prompts read the terminal through ``input`` (roborock's CLI)
+        *(f"click.{f}" for f in ("prompt", "confirm", "pause", "getchar", "edit")),
+        *(f"typer.{f}" for f in ("prompt", "confirm")),
         "open",
         "io.open",
         "gzip.open",  # ``open()`` plus compression

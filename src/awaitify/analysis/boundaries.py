@@ -448,8 +448,9 @@ def async_twin(module: Module, fn_index: int, resolver: Resolver) -> str | None:
     if name.endswith("_sync"):  # ``fetch_sync`` beside ``fetch`` or ``fetch_async``
         base = name[: -len("_sync")]
         candidates += [base, f"{base}_async", f"a{base}", f"async_{base}"]
-    if name.startswith("sync_"):  # ``sync_execute`` beside ``async_execute``
-        candidates += [f"async_{name[5:]}", f"a{name[5:]}"]
+    if name.startswith("sync_"):  # ``sync_execute`` beside ``async_execute`` or ``execute``
+        rest = name[len("sync_") :]
+        candidates += [f"async_{rest}", f"a{rest}", rest, f"{rest}_async"]
     words = name.split("_")
     for i in range(1, len(words)):
         front, last = "_".join(words[:i]), "_".join(words[i:])

@@ -156,6 +156,8 @@ _OWN_LOOP = frozenset(
     {"asyncio.new_event_loop", "asyncio.Runner", "asyncio.runners.Runner", "asyncio.run",
      "asyncio.set_event_loop", "uvloop.new_event_loop", "uvloop.run"}
 )  # fmt: skip
+#: what makes a per-thread namespace: ``x = threading.local()``
+_THREAD_LOCAL = frozenset({"threading.local", "_threading_local.local"})
 #: asyncio functions that hand out the current thread's loop: a function that uses what
 #: they return before making a loop of its own works with the caller's loop
 _CURRENT_LOOP = frozenset(
@@ -250,6 +252,7 @@ class Planner:
         self._withs: dict[tuple[int, int], WithEdit] = {}
         self._subclasses = subclasses  # shared between planners of one project
         self._trees: dict[int, ast.Module | None] = {}
+        self._locals_of: dict[int, frozenset[str]] = {}  # module id -> its threading.local()s
         self._seen_review: set[tuple[str, int, str]] = set()
         self._pytestmark: dict[int, bool] = {}
         #: converted public methods of classes with bases outside the project
@@ -766,6 +769,13 @@ class Planner:
                                     "`asyncio.to_thread` runs it in a copy of the context, which "
                                     "the caller never sees; make it async by hand")  # fmt: skip
                         continue
+                    thread_local = self.reads_thread_local(target)
+                    if thread_local:
+                        self._keep_on_loop(module, call, fn.label, target.label, f"`{target.label}` is not moved to a "
+                                    f"thread: it uses `{thread_local}`, a `threading.local()`, "
+                                    "whose attributes are each thread's own: a worker thread "
+                                    "would not see what this one set; make it async by hand")  # fmt: skip
+                        continue
                     if ctx == CTX_WITH and _GENERATOR_CONTEXT & set(target.fn.decorators):
                         self._keep_on_loop(module, call, fn.label, target.label, f"`{target.label}` is a context "
                                     "manager: its blocking work runs where the `with` enters "
@@ -1048,6 +1058,57 @@ class Planner:
                 if found:
                     return found
         return ""
+
+    def reads_thread_local(self, fn: FuncRef, _seen: set[FuncRef] | None = None) -> str:
+        """The module-level ``threading.local()`` object ``fn`` uses, itself or through the
+        sync project functions it calls, "" when none: in a worker thread its attributes are
+        that thread's, unset (marimo's ``get_context`` raises there; ``safe_get_context``
+        quietly returns None)."""
+        seen = _seen if _seen is not None else set()
+        seen.add(fn)
+        module = fn.module
+        local = self._thread_locals(module)
+        callees: list[FuncRef] = []
+        if local:
+            for a in module.facts.assigns:
+                if a.scope == fn.index:
+                    for name in (a.target, a.call, a.name):
+                        if name.partition(".")[0] in local:
+                            return name.partition(".")[0]
+        for call in module.facts.calls:
+            callee = call[C_CALLEE]
+            if call[C_SCOPE] != fn.index or not callee:
+                continue
+            if local:
+                for name in (callee, *call[C_ARGS]):
+                    if name.partition(".")[0] in local:
+                        return name.partition(".")[0]
+            resolved = self.resolver.resolve_name(module, fn.index, callee)
+            if (
+                isinstance(resolved, FuncRef)
+                and not resolved.fn.is_async
+                and resolved not in seen
+                and len(seen) < 64
+            ):
+                callees.append(resolved)
+        for ref in callees:
+            if ref not in seen:
+                found = self.reads_thread_local(ref, seen)
+                if found:
+                    return found
+        return ""
+
+    def _thread_locals(self, module: Module) -> frozenset[str]:
+        """Module-level names bound to ``threading.local()``."""
+        found = self._locals_of.get(id(module))
+        if found is None:
+            found = frozenset(
+                a.target
+                for a in module.facts.assigns
+                if a.scope < 0 and a.class_index < 0 and a.call in _THREAD_LOCAL
+            )
+            self._locals_of[id(module)] = found
+        return found
 
     def needs_running_loop(self, fn: FuncRef, _seen: set[FuncRef] | None = None) -> str:
         """The loop-bound asyncio API ``fn``'s body calls (``asyncio.get_running_loop``,
