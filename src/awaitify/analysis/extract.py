@@ -144,6 +144,13 @@ _DOTTED_TEXT = re.compile(r"^[A-Za-z_][\w.]*$")
 #: ``Optional[X]``, ``Annotated[X, ...]``, ... name X (matched on the last name part, so
 #: ``typing.Optional`` and ``t.Optional`` count too)
 _WRAPPERS = frozenset({"Optional", "Annotated", "Final", "ClassVar", "Required", "NotRequired"})
+#: generic classes whose type parameter does not change what their methods do: the
+#: annotation ``scoped_session[Session]`` (freqtrade's ``SessionType``) is a
+#: ``scoped_session``. Other generics stay untyped on purpose (see docs/precision.md:
+#: ``Future[bool]`` and ``Queue[int]`` typed waits that are brief or deliberate).
+_GENERIC_SESSIONS = frozenset(
+    {"scoped_session", "sessionmaker", "async_scoped_session", "async_sessionmaker"}
+)
 
 
 def annotation_name(node: ast.expr) -> str:
@@ -177,6 +184,8 @@ def annotation_name(node: ast.expr) -> str:
             elts = inner.elts if type(inner) is ast.Tuple else [inner]
             names = [annotation_name(e) for e in elts if not _is_none(e)]
             return names[0] if len(names) == 1 else ""
+        if wrapper in _GENERIC_SESSIONS:
+            return dotted(node.value)  # type: ignore[attr-defined]
         return ""
     if tp is ast.BinOp and type(node.op) is ast.BitOr:  # type: ignore[attr-defined]
         if _is_none(node.left):  # type: ignore[attr-defined]
@@ -271,6 +280,13 @@ def _origin(value: ast.expr) -> tuple[str, str]:
         return "", value.id  # type: ignore[attr-defined]
     if tp is ast.Attribute:
         return "", dotted(value)
+    if tp is ast.Subscript:
+        # ``SessionType = scoped_session[Session]``: an alias of the generic class
+        base = value.value  # type: ignore[attr-defined]
+        if (type(base) is ast.Name or type(base) is ast.Attribute) and dotted(base).rpartition(".")[
+            2
+        ] in _GENERIC_SESSIONS:
+            return "", dotted(base)
     return "", ""
 
 
@@ -312,8 +328,9 @@ def _is_stub_body(body: list[ast.stmt]) -> bool:
 
 #: The values :meth:`Extractor._record_assign` records something for (without annotation)
 _RECORDED_VALUES = frozenset(
-    {ast.Call, ast.Await, ast.Name, ast.Attribute, ast.BinOp, ast.BoolOp, ast.IfExp}
-)
+    {ast.Call, ast.Await, ast.Name, ast.Attribute, ast.BinOp, ast.BoolOp, ast.IfExp,
+     ast.Subscript}
+)  # fmt: skip
 #: Statements a stub body can open and end with (see :func:`_is_stub_body`)
 _STUB_STATEMENTS = frozenset({ast.Pass, ast.Expr, ast.Raise})
 

@@ -558,6 +558,14 @@ class Resolver:
             alias = self.type_of(module, -1, annotation)
             if isinstance(alias, ClassRef):
                 return alias
+            if "." not in annotation:
+                # ``SessionType = scoped_session[Session]`` (freqtrade), ``Plain =
+                # scoped_session``: an alias of a library class
+                named = self._module_alias_name(module, annotation)
+                if named:
+                    aliased = self.resolve_name(module, -1, named)
+                    if isinstance(aliased, str) and aliased not in _NO_TYPE:
+                        return apis.canonical_type(aliased)
         return None
 
     def call_result_type(self, module: Module, scope: int, callee: str) -> TypeRef | None:
@@ -567,6 +575,13 @@ class Resolver:
             rtype = self.type_of(module, scope, receiver)
             if isinstance(rtype, Factory) and method == "begin":
                 return rtype.produces  # ``with SessionLocal.begin() as db``: a session
+            if isinstance(rtype, ClassRef) and self.find_method(rtype, method) is None:
+                # ``pool.submit(f)`` on swarms' ``ContextThreadPoolExecutor``, a project
+                # subclass of ``ThreadPoolExecutor``: the library method it inherits
+                for base in self.external_bases(rtype):
+                    returned = apis.METHOD_RETURNS.get((base, method))
+                    if returned:
+                        return returned
             if isinstance(rtype, str):
                 returned = apis.METHOD_RETURNS.get((rtype, method))
                 if returned:
@@ -1001,19 +1016,27 @@ class Resolver:
             if name in idx.symbols(s, module):
                 return None  # a parameter or a local variable
             s = functions[s].parent
+        named = self._module_alias_name(module, name)
+        if not named:
+            return None
+        target = self.resolve_name(module, -1, named)
+        return target if isinstance(target, (FuncRef, ClassRef)) else None
+
+    def _module_alias_name(self, module: Module, name: str) -> str:
+        """The dotted name a module-level ``name = Other`` binds ``name`` to, when that is
+        its only binding at module level; "" else."""
         assigns = module.facts.assigns
         rows = [
             assigns[i]
-            for i in idx.assigns_by_scope.get(-1, ())
+            for i in self.index(module).assigns_by_scope.get(-1, ())
             if assigns[i].target == name and assigns[i].class_index < 0
         ]
         if len(rows) != 1:
-            return None
+            return ""
         a = rows[0]
         if a.call or a.annotation or not a.name or a.name == name or "()" in a.name:
-            return None
-        target = self.resolve_name(module, -1, a.name)
-        return target if isinstance(target, (FuncRef, ClassRef)) else None
+            return ""
+        return a.name
 
     def _names_a_module(self, dotted: str) -> bool:
         """Does ``dotted`` start with the path of a project module (``app.db`` of
