@@ -96,6 +96,13 @@ def _factory_session(resolver: Resolver, module: Module, scope: int, callee: str
     return False
 
 
+def _entered_session(resolver: Resolver, module: Module, scope: int, target: str) -> bool:
+    try:
+        return is_sync_session_type(resolver, resolver.type_of(module, scope, target))
+    except RecursionError:
+        return False
+
+
 def _short_call(callee: str, args: tuple[str, ...] = ()) -> str:
     """``SessionLocal()`` for ``app.db.SessionLocal``; ``SessionLocal.begin()`` stays whole,
     and so does ``self.Session()``; ``Session(...)`` when the call has arguments."""
@@ -223,10 +230,15 @@ def analyse_function(
         if w.is_async or w.call < 0:
             continue
         callee = calls[w.call][C_CALLEE]
-        if producers is not None and callee.rpartition(".")[2] not in producers:
+        if calls[w.call][C_FLAGS] & CALL_IN_LAMBDA:
             continue
-        if calls[w.call][C_FLAGS] & CALL_IN_LAMBDA or not _factory_session(
-            resolver, module, fn_index, callee
+        if not (
+            (producers is None or callee.rpartition(".")[2] in producers)
+            and _factory_session(resolver, module, fn_index, callee)
+        ) and not (
+            # a project ``@contextmanager`` with no annotation that yields a ``Session``
+            # (langflow's ``session_getter``): what the target is says what it enters
+            w.target and _entered_session(resolver, module, fn_index, w.target)
         ):
             continue
         c = calls[w.call]

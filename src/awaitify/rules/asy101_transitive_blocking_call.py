@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from awaitify.analysis import apis
 from awaitify.analysis.callgraph import KIND_BLOCKING, KIND_PROJECT, Site
 from awaitify.analysis.color import consumes_generator
 from awaitify.analysis.facts import (
@@ -14,9 +15,12 @@ from awaitify.analysis.facts import (
 )
 from awaitify.analysis.project import ProjectView
 from awaitify.analysis.resolve import ClassRef, FuncRef, Resolver
+from awaitify.analysis.sessions import sync_session_uses
 from awaitify.model import Category
 from awaitify.rules.base import Hit, Rule
 from awaitify.rules.helpers import class_of, functions, span
+
+_SESSION = apis.SYNC_SESSION + "."
 
 
 class TransitiveBlockingCall(Rule):
@@ -24,7 +28,9 @@ class TransitiveBlockingCall(Rule):
     Reports a call, in the body of an `async def`, to a sync function of the project that
     blocks: it calls a known blocking API itself, or through other sync project functions.
     The message gives the whole chain down to the blocking API, across modules:
-    `open_ticket → notify → requests.post`.
+    `open_ticket → notify → requests.post`. A project context manager that enters a sync
+    SQLAlchemy session (`with session_scope() as db:`) is ASY204's, once, where the `with`
+    enters it: its commit is not reported again here.
 
     ## Why is this bad?
     The blocking call is one or more frames away from the coroutine, so neither a code
@@ -73,6 +79,7 @@ class TransitiveBlockingCall(Rule):
         # reach, which the bodies read below must include
         colors.blocking  # noqa: B018
         bridging = colors.bridging
+        sessions = sync_session_uses(project)
         for fn in functions(project, is_async=True):
             for site in graph.body_sites(fn):
                 if site.kind != KIND_PROJECT:
@@ -85,7 +92,12 @@ class TransitiveBlockingCall(Rule):
                     continue
                 if _awaited_but_not_awaitable(site, target, graph.resolver):
                     continue  # the receiver's type was inferred wrong (see below)
-                yield self._hit(fn, site, target, tuple(colors.chain(target, KIND_BLOCKING)))
+                chain = tuple(colors.chain(target, KIND_BLOCKING))
+                if (site.module.path, site.row) in sessions and chain[-1].startswith(_SESSION):
+                    # ``with session_scope() as db``: the session it enters is one ASY204
+                    # there, and its commit is that session's (one problem, one finding)
+                    continue
+                yield self._hit(fn, site, target, chain)
         # ``list(gen())``, ``for x in gen()`` in an async def: the generator's body runs here
         for gen in colors.blocking_generators:
             for site in graph.callers_of(gen):
