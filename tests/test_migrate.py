@@ -940,6 +940,28 @@ def test_a_function_that_reads_thread_local_state_stays_on_the_loop(tree: Tree) 
     assert "it uses `_LOCAL`, a `threading.local()`" in result.review[0].message
 
 
+def test_a_function_that_touches_an_asyncio_queue_stays_on_the_loop(tree: Tree) -> None:
+    """langflow's ``_stream_message`` puts tokens on an ``asyncio.Queue``: asyncio's objects
+    are not thread-safe, so moved to a thread the put races the loop. A ``queue.Queue`` is
+    made for threads: that one moves."""
+    src = (
+        "import asyncio\nimport queue\nimport time\n\n\n"
+        "def emit(q: asyncio.Queue, item):\n"
+        "    time.sleep(0.01)\n    q.put_nowait(item)\n\n\n"
+        "def relay(q: asyncio.Queue, item):\n    emit(q, item)\n\n\n"
+        "def hand_off(q: queue.Queue, item):\n"
+        "    time.sleep(0.01)\n    q.put_nowait(item)\n\n\n"
+        "async def producer(q: asyncio.Queue, out: queue.Queue):\n"
+        "    relay(q, 1)\n    hand_off(out, 2)\n"
+    )
+    root = project(tree, {"app/m.py": src})
+    result = run(root, rule="ASY101")
+    after = result.touched[0].after.decode()
+    assert "    relay(q, 1)\n    await asyncio.to_thread(hand_off, out, 2)\n" in after
+    assert [r.message.split(":")[0] for r in result.review] == ["`relay` is not moved to a thread"]
+    assert "it calls `q.put_nowait` on an asyncio object" in result.review[0].message
+
+
 # -- output -----------------------------------------------------------------------------------
 def test_apply_with_nothing_selected_says_so(tree: Tree, cli: Cli) -> None:
     root = project(tree)

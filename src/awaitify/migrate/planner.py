@@ -156,6 +156,18 @@ _OWN_LOOP = frozenset(
     {"asyncio.new_event_loop", "asyncio.Runner", "asyncio.runners.Runner", "asyncio.run",
      "asyncio.set_event_loop", "uvloop.new_event_loop", "uvloop.run"}
 )  # fmt: skip
+#: asyncio's objects of one loop, which its docs call not thread-safe
+_LOOP_OBJECTS = frozenset(
+    {"asyncio.Queue", "asyncio.LifoQueue", "asyncio.PriorityQueue", "asyncio.queues.Queue",
+     "asyncio.Event", "asyncio.locks.Event", "asyncio.Condition", "asyncio.Lock",
+     "asyncio.Semaphore", "asyncio.BoundedSemaphore", "asyncio.Future", "asyncio.futures.Future",
+     "asyncio.Task"}
+)  # fmt: skip
+#: the methods of those objects that change them (or wake a waiting task)
+_LOOP_OBJECT_METHODS = frozenset(
+    {"put_nowait", "get_nowait", "task_done", "set", "clear", "set_result", "set_exception",
+     "cancel", "add_done_callback", "notify", "notify_all", "release", "shutdown"}
+)  # fmt: skip
 #: what makes a per-thread namespace: ``x = threading.local()``
 _THREAD_LOCAL = frozenset({"threading.local", "_threading_local.local"})
 #: asyncio functions that hand out the current thread's loop: a function that uses what
@@ -769,6 +781,16 @@ class Planner:
                                     "`asyncio.to_thread` runs it in a copy of the context, which "
                                     "the caller never sees; make it async by hand")  # fmt: skip
                         continue
+                    loop_object = self.touches_loop_object(target)
+                    if loop_object:
+                        self._keep_on_loop(module, call, fn.label, target.label, f"`{target.label}` is not moved to a "
+                                    f"thread: it calls `{loop_object}` on an asyncio object, "
+                                    "and asyncio's queues, events and futures are not "
+                                    "thread-safe (from a worker thread the loop may never "
+                                    "wake the task waiting on it); make it async by hand, or "
+                                    "hand that call to the loop with "
+                                    "`loop.call_soon_threadsafe`")  # fmt: skip
+                        continue
                     thread_local = self.reads_thread_local(target)
                     if thread_local:
                         self._keep_on_loop(module, call, fn.label, target.label, f"`{target.label}` is not moved to a "
@@ -1055,6 +1077,43 @@ class Planner:
                 return callee
             if isinstance(resolved, FuncRef) and depth < 2 and not resolved.fn.is_async:
                 found = self.sets_context(resolved, depth + 1)
+                if found:
+                    return found
+        return ""
+
+    def touches_loop_object(self, fn: FuncRef, _seen: set[FuncRef] | None = None) -> str:
+        """The call on an asyncio queue, event, lock or future that ``fn`` makes, itself or
+        through the sync project functions it calls, "" when none: those objects belong to
+        their loop's thread (langflow's ``_stream_message`` puts tokens on an
+        ``asyncio.Queue`` with ``put_nowait``)."""
+        seen = _seen if _seen is not None else set()
+        seen.add(fn)
+        module = fn.module
+        callees: list[FuncRef] = []
+        for call in module.facts.calls:
+            callee = call[C_CALLEE]
+            if call[C_SCOPE] != fn.index or not callee or call[C_FLAGS] & CALL_IN_LAMBDA:
+                continue
+            receiver, _, method = callee.rpartition(".")
+            if receiver and method in _LOOP_OBJECT_METHODS and "()" not in receiver:
+                try:
+                    t = self.resolver.type_of(module, fn.index, receiver)
+                except RecursionError:
+                    t = None
+                if isinstance(t, str) and t in _LOOP_OBJECTS:
+                    return callee
+                continue
+            resolved = self.resolver.resolve_name(module, fn.index, callee)
+            if (
+                isinstance(resolved, FuncRef)
+                and not resolved.fn.is_async
+                and resolved not in seen
+                and len(seen) < 64
+            ):
+                callees.append(resolved)
+        for ref in callees:
+            if ref not in seen:
+                found = self.touches_loop_object(ref, seen)
                 if found:
                     return found
         return ""
