@@ -962,6 +962,33 @@ def test_a_function_that_touches_an_asyncio_queue_stays_on_the_loop(tree: Tree) 
     assert "it calls `q.put_nowait` on an asyncio object" in result.review[0].message
 
 
+def test_a_converted_function_that_a_thread_ran_is_awaited_on_the_loop(tree: Tree) -> None:
+    """The phases compose: ``--rule ASY204`` moved the repository's calls to threads, and
+    converting the repository brings them back (``await asyncio.to_thread(get_items, db,
+    1)`` → ``await get_items(db, 1)``); in the thread it would only make a coroutine."""
+    crud = (
+        "from sqlalchemy.orm import Session\n\n\n"
+        "def get_items(db: Session, owner: int):\n"
+        "    return db.execute('select 1').all()\n"
+    )
+    api = (
+        "import asyncio\n\nfrom app.crud import get_items\n\n\n"
+        "async def list_items(db, loop):\n"
+        "    first = await asyncio.to_thread(get_items, db, owner=1)\n"
+        "    again = await loop.run_in_executor(None, get_items, db, 2)\n"
+        "    later = asyncio.to_thread(get_items, db, 3)\n"
+        "    return first, again, await later\n"
+    )
+    root = project(tree, {"app/__init__.py": "", "app/crud.py": crud, "app/api.py": api})
+    result = run(root, "app/crud.py::get_items")
+    after = {c.path: c.after.decode() for c in result.touched}
+    assert "    first = await get_items(db, owner=1)\n" in after["app/api.py"]
+    assert "    again = await get_items(db, 2)\n" in after["app/api.py"]
+    # not awaited where it is made: left as it was, for review, and the check refuses it
+    assert "    later = asyncio.to_thread(get_items, db, 3)\n" in after["app/api.py"]
+    assert any("passed as a value to `asyncio.to_thread(...)`" in r.message for r in result.review)
+
+
 # -- output -----------------------------------------------------------------------------------
 def test_apply_with_nothing_selected_says_so(tree: Tree, cli: Cli) -> None:
     root = project(tree)

@@ -39,9 +39,11 @@ from awaitify.analysis.facts import (
     CALL_IN_MAIN,
     CALL_UNREACHABLE,
     CTX_ARG,
+    CTX_AWAIT,
     CTX_RETURN,
     FN_IN_MAIN,
     RETURN_TARGET,
+    CallRow,
     Function,
 )
 from awaitify.analysis.project import Module
@@ -787,6 +789,47 @@ def _reexports(module: Module, name: str) -> bool:
         imp.scope < 0 and imp.is_from and imp.target.rpartition(".")[2] == name
         for imp in module.facts.imports
     )
+
+
+def thread_offload_argument(call: CallRow) -> int:
+    """The position of the function an awaited ``asyncio.to_thread(f, ...)`` (0) or
+    ``loop.run_in_executor(executor, f, ...)`` (1) runs in a thread; -1 for any other call."""
+    if call[C_CTX] != CTX_AWAIT:
+        return -1
+    callee = call[C_CALLEE]
+    if callee in ("asyncio.to_thread", "asyncio.threads.to_thread"):
+        return 0
+    return 1 if callee.rpartition(".")[2] == "run_in_executor" else -1
+
+
+def offloaded_from_async(resolver: Resolver, ref: FuncRef) -> bool:
+    """Is the sync function ``ref`` handed over only to be run in a thread by async code,
+    ``await asyncio.to_thread(get_items, db, 1)``, and nowhere else? It is then the async
+    code's sync I/O all the same: a repository the async code offloads still needs
+    converting (ASY202), while a thread or process target of its own is an entry."""
+    name = ref.fn.name
+    mentions = resolver.project.memo("mentions", lambda: _Mentions(resolver))
+    found = False
+    for module in mentions._seeing(ref.module, name):
+        functions = module.facts.functions
+        for call in module.facts.calls:
+            for position, arg in enumerate(call[C_ARGS]):
+                if not arg or arg.rpartition(".")[2] != name:
+                    continue
+                scope = call[C_SCOPE]
+                if resolver.resolve_name(module, scope, arg) != ref:
+                    continue
+                if scope < 0 or not functions[scope].is_async:
+                    return False
+                if thread_offload_argument(call) != position:
+                    return False
+                found = True
+        for a in module.facts.assigns:
+            if a.name.rpartition(".")[2] != name or a.target == RETURN_TARGET:
+                continue
+            if resolver.resolve_name(module, a.scope, a.name) == ref:
+                return False  # stored or given as a keyword: run by whatever holds it
+    return found
 
 
 def passed_as_function(resolver: Resolver, ref: FuncRef) -> bool:

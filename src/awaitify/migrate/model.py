@@ -18,8 +18,11 @@ BRIDGE = "bridge"  # ``f(x)`` → ``asyncio.run(f(x))`` in a sync boundary
 OFFLOAD = "offload"  # ``f(x)`` → ``await asyncio.to_thread(f, x)``
 TWIN = "twin"  # ``time.sleep(x)`` → ``await asyncio.sleep(x)``
 UNBRIDGE = "unbridge"  # ``asyncio.run(c)`` → ``await c`` in a function that is now async
+#: ``await asyncio.to_thread(f, x)`` → ``await f(x)`` once ``f`` is async (``twin`` holds
+#: the position of ``f`` among the arguments: "0", or "1" for ``run_in_executor(None, f)``)
+UNOFFLOAD = "unoffload"
 
-CALL_EDIT_KINDS = (AWAIT, BRIDGE, OFFLOAD, TWIN, UNBRIDGE)
+CALL_EDIT_KINDS = (AWAIT, BRIDGE, OFFLOAD, TWIN, UNBRIDGE, UNOFFLOAD)
 
 #: known blocking call → its safe async twin (same arguments, same meaning)
 ASYNC_TWINS: dict[str, str] = {"time.sleep": "asyncio.sleep"}

@@ -87,6 +87,7 @@ from awaitify.migrate.model import (
     OFFLOAD,
     TWIN,
     UNBRIDGE,
+    UNOFFLOAD,
     CallEdit,
     ClassEdit,
     EditPlan,
@@ -1363,15 +1364,19 @@ class Planner:
         resolver = self.resolver
         for module in self.project.modules:
             facts = module.facts
-            for call in facts.calls:
+            for row, call in enumerate(facts.calls):
                 args = call[C_ARGS]
                 if not args or not any(a and a.rpartition(".")[2] in names for a in args):
                     continue
-                for a in args:
+                for position, a in enumerate(args):
                     if not a or a.rpartition(".")[2] not in names:
                         continue
                     target = resolver.resolve_name(module, call[C_SCOPE], a)
                     if isinstance(target, FuncRef) and target in self.convert:
+                        if b.thread_offload_argument(call) == position:
+                            # ``await asyncio.to_thread(repo.get, 1)`` → ``await repo.get(1)``
+                            self._edit(module, row, UNOFFLOAD, target.label, str(position))
+                            continue
                         to = call[C_CALLEE] or "a call"
                         self.review(module, call[C_LINE], f"`{target.label}` is now async but is "
                                     f"passed as a value to `{to}(...)`: whatever calls it must await it")  # fmt: skip

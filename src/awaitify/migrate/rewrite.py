@@ -28,6 +28,7 @@ from awaitify.migrate.edits.sessions import AsyncSessionWith
 from awaitify.migrate.edits.testcase import IsolatedAsyncioBase
 from awaitify.migrate.edits.twins import AsyncTwins
 from awaitify.migrate.edits.unbridge import Unbridge
+from awaitify.migrate.edits.unoffload import Unoffload
 from awaitify.migrate.imports import ImportEdits
 from awaitify.migrate.locate import CLASS, FUNCTION, GENEXP, WITH, Target, locate
 from awaitify.migrate.model import (
@@ -36,6 +37,7 @@ from awaitify.migrate.model import (
     OFFLOAD,
     TWIN,
     UNBRIDGE,
+    UNOFFLOAD,
     Counts,
     FileEdits,
     FunctionEdit,
@@ -47,6 +49,7 @@ PASSES: tuple[tuple[str, type[EditTransformer]], ...] = (
     (GENEXP, GenexpToList),
     (AWAIT, AwaitCalls),
     (OFFLOAD, OffloadToThread),
+    (UNOFFLOAD, Unoffload),
     (TWIN, AsyncTwins),
     (UNBRIDGE, Unbridge),
     (BRIDGE, WrapInAsyncioRun),
@@ -77,8 +80,8 @@ def _count(applied: list[Target]) -> Counts:
                 bump("tests_converted")
             if isinstance(t.edit, FunctionEdit) and t.edit.is_fixture:
                 bump("fixtures_converted")
-        elif t.kind == AWAIT:
-            bump("calls_awaited")
+        elif t.kind in (AWAIT, UNOFFLOAD):
+            bump("calls_awaited")  # ``await to_thread(f, x)`` → ``await f(x)``: awaited too
         elif t.kind == OFFLOAD:
             bump("calls_to_threads")
         elif t.kind == TWIN:

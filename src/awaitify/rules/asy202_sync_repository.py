@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from awaitify.analysis.boundaries import boundary_kind
+from awaitify.analysis.boundaries import HANDED_OVER, boundary_kind, offloaded_from_async
 from awaitify.analysis.project import ProjectView
 from awaitify.analysis.resolve import FuncRef
 from awaitify.model import Category
@@ -21,7 +21,10 @@ class SyncRepository(Rule):
     too. The message gives the chain down to the blocking call.
 
     Private helpers, dunders, properties, methods that do no I/O, and the sync twin of an
-    async method (`get` beside `async def aget`) are not reported.
+    async method (`get` beside `async def aget`) are not reported. A function the async
+    code only runs in a thread (`await asyncio.to_thread(get_items, db, 1)`) is: it is
+    still the sync I/O to convert, and its migration turns that call into
+    `await get_items(db, 1)`.
 
     ## Why is this bad?
     Repositories are the leaves of the call graph: every service and endpoint above them
@@ -88,8 +91,11 @@ class SyncRepository(Rule):
                 reason = sync_io_reason(colors, FuncRef(module, i))
                 if reason is None:
                     continue
-                if boundary_kind(module, i, resolver, project.config) is not None:
-                    continue
+                kind = boundary_kind(module, i, resolver, project.config)
+                if kind is not None and not (
+                    kind[0] == HANDED_OVER and offloaded_from_async(resolver, FuncRef(module, i))
+                ):
+                    continue  # (run in a thread by async code: still its sync I/O)
                 _, chain = reason
                 yield self.hit(
                     module,
