@@ -1082,28 +1082,28 @@ class Planner:
                     return found
         return ""
 
-    def touches_loop_object(self, fn: FuncRef, _seen: set[FuncRef] | None = None) -> str:
-        """The call on an asyncio queue, event, lock or future that ``fn`` makes, itself or
-        through the sync project functions it calls, "" when none: those objects belong to
-        their loop's thread (langflow's ``_stream_message`` puts tokens on an
-        ``asyncio.Queue`` with ``put_nowait``)."""
+    def _below(
+        self,
+        fn: FuncRef,
+        in_call: Callable[[FuncRef, CallRow], str],
+        in_body: Callable[[FuncRef], str] | None = None,
+        _seen: set[FuncRef] | None = None,
+    ) -> str:
+        """What ``in_body`` finds in ``fn`` or ``in_call`` in one of its calls, else in the
+        sync project functions it calls (depth first, each once, 64 at most); "" when
+        nothing is found. A function moved to a thread runs all of them there."""
         seen = _seen if _seen is not None else set()
         seen.add(fn)
+        if in_body is not None and (found := in_body(fn)):
+            return found
         module = fn.module
         callees: list[FuncRef] = []
         for call in module.facts.calls:
             callee = call[C_CALLEE]
             if call[C_SCOPE] != fn.index or not callee or call[C_FLAGS] & CALL_IN_LAMBDA:
                 continue
-            receiver, _, method = callee.rpartition(".")
-            if receiver and method in _LOOP_OBJECT_METHODS and "()" not in receiver:
-                try:
-                    t = self.resolver.type_of(module, fn.index, receiver)
-                except RecursionError:
-                    t = None
-                if isinstance(t, str) and t in _LOOP_OBJECTS:
-                    return callee
-                continue
+            if found := in_call(fn, call):
+                return found
             resolved = self.resolver.resolve_name(module, fn.index, callee)
             if (
                 isinstance(resolved, FuncRef)
@@ -1113,50 +1113,49 @@ class Planner:
             ):
                 callees.append(resolved)
         for ref in callees:
-            if ref not in seen:
-                found = self.touches_loop_object(ref, seen)
-                if found:
-                    return found
+            if ref not in seen and (found := self._below(ref, in_call, in_body, seen)):
+                return found
         return ""
 
-    def reads_thread_local(self, fn: FuncRef, _seen: set[FuncRef] | None = None) -> str:
+    def touches_loop_object(self, fn: FuncRef) -> str:
+        """The call on an asyncio queue, event, lock or future that ``fn`` makes, itself or
+        through the sync project functions it calls, "" when none: those objects belong to
+        their loop's thread (langflow's ``_stream_message`` puts tokens on an
+        ``asyncio.Queue`` with ``put_nowait``)."""
+
+        def on_loop_object(ref: FuncRef, call: CallRow) -> str:
+            receiver, _, method = call[C_CALLEE].rpartition(".")
+            if not receiver or method not in _LOOP_OBJECT_METHODS or "()" in receiver:
+                return ""
+            try:
+                t = self.resolver.type_of(ref.module, ref.index, receiver)
+            except RecursionError:
+                return ""
+            return call[C_CALLEE] if isinstance(t, str) and t in _LOOP_OBJECTS else ""
+
+        return self._below(fn, on_loop_object)
+
+    def reads_thread_local(self, fn: FuncRef) -> str:
         """The module-level ``threading.local()`` object ``fn`` uses, itself or through the
         sync project functions it calls, "" when none: in a worker thread its attributes are
         that thread's, unset (marimo's ``get_context`` raises there; ``safe_get_context``
         quietly returns None)."""
-        seen = _seen if _seen is not None else set()
-        seen.add(fn)
-        module = fn.module
-        local = self._thread_locals(module)
-        callees: list[FuncRef] = []
-        if local:
-            for a in module.facts.assigns:
-                if a.scope == fn.index:
-                    for name in (a.target, a.call, a.name):
-                        if name.partition(".")[0] in local:
-                            return name.partition(".")[0]
-        for call in module.facts.calls:
-            callee = call[C_CALLEE]
-            if call[C_SCOPE] != fn.index or not callee:
-                continue
+
+        def named(ref: FuncRef, names: Iterable[str]) -> str:
+            local = self._thread_locals(ref.module)
             if local:
-                for name in (callee, *call[C_ARGS]):
-                    if name.partition(".")[0] in local:
-                        return name.partition(".")[0]
-            resolved = self.resolver.resolve_name(module, fn.index, callee)
-            if (
-                isinstance(resolved, FuncRef)
-                and not resolved.fn.is_async
-                and resolved not in seen
-                and len(seen) < 64
-            ):
-                callees.append(resolved)
-        for ref in callees:
-            if ref not in seen:
-                found = self.reads_thread_local(ref, seen)
-                if found:
-                    return found
-        return ""
+                for name in names:
+                    if (head := name.partition(".")[0]) in local:
+                        return head
+            return ""
+
+        def in_assigns(ref: FuncRef) -> str:
+            rows = (a for a in ref.module.facts.assigns if a.scope == ref.index)
+            return named(ref, (n for a in rows for n in (a.target, a.call, a.name)))
+
+        return self._below(
+            fn, lambda ref, call: named(ref, (call[C_CALLEE], *call[C_ARGS])), in_assigns
+        )
 
     def _thread_locals(self, module: Module) -> frozenset[str]:
         """Module-level names bound to ``threading.local()``."""
