@@ -761,50 +761,10 @@ class Planner:
                                 "it an async generator by hand")  # fmt: skip
                     continue
                 if self.colors.blocks_at(site) or target in self.colors.bridging:
-                    loop_api = self.needs_running_loop(target)
-                    if loop_api:
-                        needs = (
-                            "the main thread, where signal handlers must be installed"
-                            if loop_api in _MAIN_THREAD_FUNCTIONS
-                            or loop_api.rpartition(".")[2].removesuffix("(...)")
-                            in _MAIN_THREAD_METHODS
-                            else "the running event loop"
-                        )
-                        self._keep_on_loop(module, call, fn.label, target.label, f"`{target.label}` is not moved to a "
-                                    f"thread: it needs {needs}, which a worker thread does not "
-                                    f"have (it calls `{loop_api}`); its blocking work stays on "
-                                    "the loop: make it async by hand")  # fmt: skip
-                        continue
-                    context_var = self.sets_context(target)
-                    if context_var:
-                        self._keep_on_loop(module, call, fn.label, target.label, f"`{target.label}` is not moved to a "
-                                    f"thread: it sets a context variable (`{context_var}`), and "
-                                    "`asyncio.to_thread` runs it in a copy of the context, which "
-                                    "the caller never sees; make it async by hand")  # fmt: skip
-                        continue
-                    loop_object = self.touches_loop_object(target)
-                    if loop_object:
-                        self._keep_on_loop(module, call, fn.label, target.label, f"`{target.label}` is not moved to a "
-                                    f"thread: it calls `{loop_object}` on an asyncio object, "
-                                    "and asyncio's queues, events and futures are not "
-                                    "thread-safe (from a worker thread the loop may never "
-                                    "wake the task waiting on it); make it async by hand, or "
-                                    "hand that call to the loop with "
-                                    "`loop.call_soon_threadsafe`")  # fmt: skip
-                        continue
-                    thread_local = self.reads_thread_local(target)
-                    if thread_local:
-                        self._keep_on_loop(module, call, fn.label, target.label, f"`{target.label}` is not moved to a "
-                                    f"thread: it uses `{thread_local}`, a `threading.local()`, "
-                                    "whose attributes are each thread's own: a worker thread "
-                                    "would not see what this one set; make it async by hand")  # fmt: skip
-                        continue
-                    if ctx == CTX_WITH and _GENERATOR_CONTEXT & set(target.fn.decorators):
-                        self._keep_on_loop(module, call, fn.label, target.label, f"`{target.label}` is a context "
-                                    "manager: its blocking work runs where the `with` enters "
-                                    "and leaves, not in the call, so a thread cannot take it: "
-                                    "move the whole `with` block into a sync function and run "
-                                    "that with `await asyncio.to_thread(...)`")  # fmt: skip
+                    reason = self._stays_on_loop(target, ctx)
+                    if reason:
+                        self._keep_on_loop(module, call, fn.label, target.label,
+                                           f"`{target.label}` {reason}")  # fmt: skip
                         continue
                     method_twin = self._async_twin(target, call, fn)
                     if method_twin:
@@ -1080,6 +1040,45 @@ class Planner:
                 found = self.sets_context(resolved, depth + 1)
                 if found:
                     return found
+        return ""
+
+    def _stays_on_loop(self, target: FuncRef, ctx: int) -> str:
+        """Why the blocking project function ``target``, called from async code, cannot be
+        moved to a thread (the rest of a review note that starts with its name); "" when
+        it can."""
+        loop_api = self.needs_running_loop(target)
+        if loop_api:
+            needs = (
+                "the main thread, where signal handlers must be installed"
+                if loop_api in _MAIN_THREAD_FUNCTIONS
+                or loop_api.rpartition(".")[2].removesuffix("(...)") in _MAIN_THREAD_METHODS
+                else "the running event loop"
+            )
+            return (f"is not moved to a thread: it needs {needs}, which a worker thread does "
+                    f"not have (it calls `{loop_api}`); its blocking work stays on the loop: "
+                    "make it async by hand")  # fmt: skip
+        context_var = self.sets_context(target)
+        if context_var:
+            return (f"is not moved to a thread: it sets a context variable (`{context_var}`), "
+                    "and `asyncio.to_thread` runs it in a copy of the context, which the "
+                    "caller never sees; make it async by hand")  # fmt: skip
+        loop_object = self.touches_loop_object(target)
+        if loop_object:
+            return (f"is not moved to a thread: it calls `{loop_object}` on an asyncio "
+                    "object, and asyncio's queues, events and futures are not thread-safe "
+                    "(from a worker thread the loop may never wake the task waiting on it); "
+                    "make it async by hand, or hand that call to the loop with "
+                    "`loop.call_soon_threadsafe`")  # fmt: skip
+        thread_local = self.reads_thread_local(target)
+        if thread_local:
+            return (f"is not moved to a thread: it uses `{thread_local}`, a "
+                    "`threading.local()`, whose attributes are each thread's own: a worker "
+                    "thread would not see what this one set; make it async by hand")  # fmt: skip
+        if ctx == CTX_WITH and _GENERATOR_CONTEXT & set(target.fn.decorators):
+            return ("is a context manager: its blocking work runs where the `with` enters "
+                    "and leaves, not in the call, so a thread cannot take it: move the whole "
+                    "`with` block into a sync function and run that with "
+                    "`await asyncio.to_thread(...)`")  # fmt: skip
         return ""
 
     def _below(
