@@ -989,6 +989,32 @@ def test_a_converted_function_that_a_thread_ran_is_awaited_on_the_loop(tree: Tre
     assert any("passed as a value to `asyncio.to_thread(...)`" in r.message for r in result.review)
 
 
+def test_nothing_moves_to_a_thread_in_code_that_also_runs_at_exit(tree: Tree) -> None:
+    """pyppeteer's ``atexit`` callback runs ``loop.run_until_complete(self.kill())``: at
+    interpreter exit ``asyncio.to_thread`` cannot start a thread, and the cleanup was lost."""
+    src = (
+        "import asyncio\nimport atexit\nimport shutil\n\n\n"
+        "def cleanup(path):\n    shutil.rmtree(path, ignore_errors=True)\n\n\n"
+        "class Launcher:\n"
+        "    def __init__(self):\n        self.loop = asyncio.new_event_loop()\n\n"
+        "    def start(self):\n"
+        "        def _close_process(*args):\n"
+        "            self.loop.run_until_complete(self.kill())\n\n"
+        "        atexit.register(_close_process)\n\n"
+        "    async def kill(self):\n        cleanup('/tmp/x')\n\n\n"
+        "async def elsewhere():\n    cleanup('/tmp/y')\n"
+    )
+    root = project(tree, {"app/m.py": src})
+    result = run(root, rule="ASY101")
+    after = result.touched[0].after.decode()
+    assert "        cleanup('/tmp/x')\n" in after
+    assert "    await asyncio.to_thread(cleanup, '/tmp/y')\n" in after
+    assert [r.message.split(":")[0] for r in result.review] == [
+        "`cleanup` is not moved to a thread"
+    ]
+    assert "the `atexit` callback `Launcher.start._close_process`" in result.review[0].message
+
+
 # -- output -----------------------------------------------------------------------------------
 def test_apply_with_nothing_selected_says_so(tree: Tree, cli: Cli) -> None:
     root = project(tree)

@@ -449,7 +449,8 @@ def async_twin(module: Module, fn_index: int, resolver: Resolver) -> str | None:
         candidates += [f"_a{name[1:]}", f"_async{name}"]
     if name.endswith("_sync"):  # ``fetch_sync`` beside ``fetch`` or ``fetch_async``
         base = name[: -len("_sync")]
-        candidates += [base, f"{base}_async", f"a{base}", f"async_{base}"]
+        # (``connect_sync`` beside ``connect_loop``: emmett's connection manager)
+        candidates += [base, f"{base}_async", f"a{base}", f"async_{base}", f"{base}_loop"]
     if name.startswith("sync_"):  # ``sync_execute`` beside ``async_execute`` or ``execute``
         rest = name[len("sync_") :]
         candidates += [f"async_{rest}", f"a{rest}", rest, f"{rest}_async"]

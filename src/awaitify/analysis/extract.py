@@ -146,10 +146,11 @@ _DOTTED_TEXT = re.compile(r"^[A-Za-z_][\w.]*$")
 _WRAPPERS = frozenset({"Optional", "Annotated", "Final", "ClassVar", "Required", "NotRequired"})
 #: generic classes whose type parameter does not change what their methods do: the
 #: annotation ``scoped_session[Session]`` (freqtrade's ``SessionType``) is a
-#: ``scoped_session``. Other generics stay untyped on purpose (see docs/precision.md:
-#: ``Future[bool]`` and ``Queue[int]`` typed waits that are brief or deliberate).
-_GENERIC_SESSIONS = frozenset(
-    {"scoped_session", "sessionmaker", "async_scoped_session", "async_sessionmaker"}
+#: ``scoped_session``, ``subprocess.Popen[Any]`` (pymongo) a ``Popen``. Other generics stay
+#: untyped on purpose (see docs/precision.md: ``Future[bool]`` and ``Queue[int]`` typed
+#: waits that are brief or deliberate).
+_GENERIC_KEPT = frozenset(
+    {"scoped_session", "sessionmaker", "async_scoped_session", "async_sessionmaker", "Popen"}
 )
 
 
@@ -184,7 +185,7 @@ def annotation_name(node: ast.expr) -> str:
             elts = inner.elts if type(inner) is ast.Tuple else [inner]
             names = [annotation_name(e) for e in elts if not _is_none(e)]
             return names[0] if len(names) == 1 else ""
-        if wrapper in _GENERIC_SESSIONS:
+        if wrapper in _GENERIC_KEPT:
             return dotted(node.value)  # type: ignore[attr-defined]
         return ""
     if tp is ast.BinOp and type(node.op) is ast.BitOr:  # type: ignore[attr-defined]
@@ -285,7 +286,7 @@ def _origin(value: ast.expr) -> tuple[str, str]:
         base = value.value  # type: ignore[attr-defined]
         if (type(base) is ast.Name or type(base) is ast.Attribute) and dotted(base).rpartition(".")[
             2
-        ] in _GENERIC_SESSIONS:
+        ] in _GENERIC_KEPT:
             return "", dotted(base)
     return "", ""
 

@@ -24,8 +24,10 @@ from awaitify.analysis.facts import (
     AENTERED,
     C_ARGS,
     C_CALLEE,
+    C_CTX,
     C_LINE,
     C_SCOPE,
+    CTX_AWAIT,
     ENTERED,
     FN_GENERATOR,
     FN_OVERLOAD,
@@ -504,6 +506,8 @@ class Resolver:
             t = self.call_result_type(module, scope, call)
             if t == "socket.socket" and line and self._datagram_socket(module, line):
                 return "socket.socket.datagram"  # UDP: connect/send never wait on a peer
+            if t is not None and line and self._coroutine_kept(module, scope, call, line):
+                return None  # ``client = self.make_client()`` of an ``async def``: a coroutine
             return t
         if name:
             return self.type_of(module, scope, name)
@@ -538,6 +542,21 @@ class Resolver:
         if isinstance(found, ClassRef) and found in self.mro(t):
             return t  # ``return self`` in a base's ``__enter__``: the subclass entered
         return found
+
+    def _coroutine_kept(self, module: Module, scope: int, call: str, line: int) -> bool:
+        """Is ``x = f()`` on ``line`` a call of a project coroutine function that is not
+        awaited? ``x`` then holds the coroutine, whatever ``f`` is annotated to return
+        (pymongo's tests: ``client.close()`` was taken for the client's ``async def close``)."""
+        target = self.resolve_name(module, scope, call)
+        if not isinstance(target, FuncRef) or not target.fn.is_async:
+            return False
+        if target.fn.flags & FN_GENERATOR:
+            return False  # an async generator's call is what ``async for`` takes
+        return any(
+            c[C_LINE] == line and c[C_SCOPE] == scope and c[C_CALLEE] == call
+            and c[C_CTX] != CTX_AWAIT
+            for c in module.facts.calls
+        )  # fmt: skip
 
     @staticmethod
     def _datagram_socket(module: Module, line: int) -> bool:

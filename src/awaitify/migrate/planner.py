@@ -274,6 +274,7 @@ class Planner:
         #: unittest.TestCase classes that become IsolatedAsyncioTestCase in this migration
         self._isolated: dict[ClassRef, None] = {}
         self._finalizer_set: set[FuncRef] | None = None
+        self._exit_set: dict[FuncRef, str] | None = None  # see ``_at_exit``
 
     # -- entry point ------------------------------------------------------------------------
     def run(self, selected: Iterable[FuncRef], *, callbacks: bool = True) -> EditPlan:
@@ -460,6 +461,40 @@ class Planner:
                             found.add(target)
             self._finalizer_set = found
         return self._finalizer_set
+
+    def _at_exit(self) -> dict[FuncRef, str]:
+        """Project functions that run at interpreter exit: ``atexit`` callbacks and what they
+        call, through bridges too (pyppeteer's ``_close_process`` runs
+        ``loop.run_until_complete(self.killChrome())``), each with the callback's name."""
+        if self._exit_set is None:
+            found: dict[FuncRef, str] = {}
+            queue: list[FuncRef] = []
+            for module in self.project.modules:
+                if not any(imp.target.startswith("atexit") for imp in module.facts.imports):
+                    continue
+                for call in module.facts.calls:
+                    if call[C_CALLEE] == "atexit.register" and call[C_ARGS]:
+                        arg = call[C_ARGS][0]
+                        target = (
+                            self.resolver.resolve_name(module, call[C_SCOPE], arg) if arg else None
+                        )
+                        if isinstance(target, FuncRef) and target not in found:
+                            found[target] = target.label
+                            queue.append(target)
+                for i, fn in enumerate(module.facts.functions):
+                    ref = FuncRef(module, i)
+                    if "atexit.register" in fn.decorators and ref not in found:
+                        found[ref] = ref.label
+                        queue.append(ref)
+            while queue and len(found) < 500:
+                caller = queue.pop()
+                for site in self.graph.full_body_sites(caller):
+                    callee = site.target
+                    if isinstance(callee, FuncRef) and callee not in found:
+                        found[callee] = found[caller]
+                        queue.append(callee)
+            self._exit_set = found
+        return self._exit_set
 
     def _subclasses_of(self, cls: ClassRef) -> list[ClassRef]:
         return self.subclass_table().get(cls, [])
@@ -688,6 +723,16 @@ class Planner:
                         "trio, where `asyncio.to_thread`/`asyncio.sleep` have no loop to run "
                         "on; use `trio.to_thread.run_sync(...)` or `trio.sleep(...)`")  # fmt: skip
             return
+        if kind == OFFLOAD and call[C_SCOPE] >= 0:
+            scope = call[C_SCOPE]
+            callback = self._at_exit().get(FuncRef(module, scope))
+            if callback is not None:
+                caller = module.facts.functions[scope].qualname
+                self._keep_on_loop(module, call, caller, what, f"`{what}` is not moved to a "
+                            f"thread: `{caller}` also runs at interpreter exit (through "
+                            f"the `atexit` callback `{callback}`), where `asyncio.to_thread` "
+                            "can no longer start a thread")  # fmt: skip
+                return
         target = self.project.config.target_version
         if kind == OFFLOAD and target is not None and target < (3, 9):
             scope = call[C_SCOPE]
