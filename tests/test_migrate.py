@@ -962,6 +962,27 @@ def test_a_function_that_touches_an_asyncio_queue_stays_on_the_loop(tree: Tree) 
     assert "it calls `q.put_nowait` on an asyncio object" in result.review[0].message
 
 
+def test_a_function_that_closes_an_asyncio_server_stays_on_the_loop(tree: Tree) -> None:
+    """pygls' ``shutdown`` waits for its thread pool, then closes the ``asyncio.Server``,
+    whose sockets the loop's selector holds: that close must run on the loop's thread."""
+    src = (
+        "import asyncio\nfrom concurrent.futures import ThreadPoolExecutor\n\n\n"
+        "class Server:\n"
+        "    def __init__(self):\n"
+        "        self._server: asyncio.Server | None = None\n"
+        "        self._pool = ThreadPoolExecutor()\n\n"
+        "    def shutdown(self):\n"
+        "        self._pool.shutdown()\n"
+        "        if self._server:\n            self._server.close()\n\n"
+        "    async def on_client(self, reader, writer):\n"
+        "        await reader.read()\n        self.shutdown()\n"
+    )
+    root = project(tree, {"app/m.py": src})
+    result = run(root, rule="ASY101")
+    assert not result.touched
+    assert "it calls `self._server.close` on an asyncio object" in result.review[0].message
+
+
 def test_a_converted_function_that_a_thread_ran_is_awaited_on_the_loop(tree: Tree) -> None:
     """The phases compose: ``--rule ASY204`` moved the repository's calls to threads, and
     converting the repository brings them back (``await asyncio.to_thread(get_items, db,

@@ -266,7 +266,13 @@ class Resolver:
                 continue
             rest = parts[cut:]
             if not rest:
-                return None  # a module object
+                # a module object, unless its package binds the name to something else:
+                # ``from .run_in_terminal import run_in_terminal`` in ``app/__init__.py``
+                # makes ``app.run_in_terminal`` the function (prompt_toolkit)
+                package = self.project.find_module(".".join(parts[:-1])) if cut > 1 else None
+                if package is not None and package.is_package:
+                    return self._member(package, parts[-1:])
+                return None
             return self._member(module, rest)
         return dotted
 
@@ -282,11 +288,28 @@ class Resolver:
                 target = idx.imported[head]
                 if target.split(".")[0] != head:
                     return self.lookup(target)
-            return None
+                return None
+            return self._star_export(module, head)
         if head in idx.top_classes and len(rest) == 2:
             return self.find_method(ClassRef(module, idx.top_classes[head]), rest[1])
         if head in idx.imported:
             return self.lookup(idx.imported[head] + "." + ".".join(rest[1:]))
+        return None
+
+    def _star_export(self, module: Module, name: str) -> Target | None:
+        """``name`` as a ``from .certs import *`` at the top of ``module`` re-exports it from
+        a project module (pyzmq's ``zmq.auth.load_certificate``)."""
+        if name.startswith("_"):
+            return None
+        for imp in module.facts.imports:
+            if imp.local != "*" or imp.scope >= 0:
+                continue
+            source = self.absolute(module, imp.target)
+            if self.project.find_module(source) is None:
+                continue
+            found = self.lookup(f"{source}.{name}")
+            if isinstance(found, (FuncRef, ClassRef)):
+                return found
         return None
 
     # -- classes ------------------------------------------------------------------------
@@ -572,7 +595,12 @@ class Resolver:
         if isinstance(target, str):
             if target in _NO_TYPE:
                 return None  # ``x: Any = cast(Any, group)``: the value says more
-            return apis.canonical_type(target)
+            canonical = apis.canonical_type(target)
+            if canonical in apis.FACTORIES:
+                # ``self.Session: sessionmaker[Session] = sessionmaker(...)`` (agno): a
+                # factory of sessions, as the value says
+                return Factory(apis.FACTORIES[canonical])
+            return canonical
         if target is None:  # ``CallbackContext = Context``: an alias of a project class
             alias = self.type_of(module, -1, annotation)
             if isinstance(alias, ClassRef):

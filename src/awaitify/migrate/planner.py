@@ -162,12 +162,14 @@ _LOOP_OBJECTS = frozenset(
     {"asyncio.Queue", "asyncio.LifoQueue", "asyncio.PriorityQueue", "asyncio.queues.Queue",
      "asyncio.Event", "asyncio.locks.Event", "asyncio.Condition", "asyncio.Lock",
      "asyncio.Semaphore", "asyncio.BoundedSemaphore", "asyncio.Future", "asyncio.futures.Future",
-     "asyncio.Task"}
+     "asyncio.Task", "asyncio.Server", "asyncio.AbstractServer", "asyncio.base_events.Server",
+     "asyncio.events.AbstractServer"}
 )  # fmt: skip
 #: the methods of those objects that change them (or wake a waiting task)
 _LOOP_OBJECT_METHODS = frozenset(
     {"put_nowait", "get_nowait", "task_done", "set", "clear", "set_result", "set_exception",
-     "cancel", "add_done_callback", "notify", "notify_all", "release", "shutdown"}
+     "cancel", "add_done_callback", "notify", "notify_all", "release", "shutdown",
+     "close", "close_clients", "abort_clients"}  # (a server's: pygls' shutdown)
 )  # fmt: skip
 #: what makes a per-thread namespace: ``x = threading.local()``
 _THREAD_LOCAL = frozenset({"threading.local", "_threading_local.local"})
