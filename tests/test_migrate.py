@@ -1036,6 +1036,23 @@ def test_nothing_moves_to_a_thread_in_code_that_also_runs_at_exit(tree: Tree) ->
     assert "the `atexit` callback `Launcher.start._close_process`" in result.review[0].message
 
 
+def test_nothing_moves_to_an_asyncio_thread_in_a_twisted_module(tree: Tree) -> None:
+    """synapse's coroutines run under Twisted's ``ensureDeferred``, even on its asyncio
+    reactor: ``asyncio.to_thread`` raises "no running event loop" there."""
+    src = (
+        "from twisted.internet import defer, task\n\n\n"
+        "async def read_conf(path):\n"
+        "    with open(path) as f:\n        return f.read()[:20]\n\n\n"
+        "def main(reactor):\n"
+        "    return defer.ensureDeferred(read_conf(__file__)).addCallback(print)\n"
+    )
+    root = project(tree, {"app/m.py": src})
+    result = run(root, rule="ASY100")
+    assert not result.touched
+    assert "the module uses Twisted" in result.review[0].message
+    assert "deferToThread" in result.review[0].message
+
+
 # -- output -----------------------------------------------------------------------------------
 def test_apply_with_nothing_selected_says_so(tree: Tree, cli: Cli) -> None:
     root = project(tree)

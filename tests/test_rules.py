@@ -42,6 +42,26 @@ def test_asy206_at_module_level_advises_a_main_not_an_async_caller(tree: Tree) -
     assert by_line[12].endswith("make the caller async and `await` instead")
 
 
+def test_asy100_advises_the_thread_helper_of_the_modules_runner(tree: Tree) -> None:
+    """synapse's coroutines run under Twisted's ``ensureDeferred``: ``asyncio.to_thread``
+    would raise there, so the advice is Twisted's; trio's likewise."""
+    from awaitify.api import ScanOptions, scan
+
+    body = "\n\nasync def read(path):\n    with open(path) as f:\n        return f.read()\n"
+    root = tree(
+        {
+            "tw.py": "from twisted.internet import defer" + body,
+            "tr.py": "import trio" + body,
+            "aio.py": "import asyncio" + body,
+        }
+    )
+    found = scan([root], None, ScanOptions(use_cache=False, cwd=str(root), jobs=1)).findings
+    advice = {f.path: f.message.partition("; use ")[2] for f in found if f.code == "ASY100"}
+    assert advice["tw.py"].startswith("`await threads.deferToThread(...)`")
+    assert advice["tr.py"].startswith("`await trio.to_thread.run_sync(...)`")
+    assert "asyncio.to_thread" in advice["aio.py"] and "Twisted" not in advice["aio.py"]
+
+
 @pytest.mark.parametrize("fixture", all_fixtures(), ids=lambda p: p.name)
 def test_rule_fixture(fixture: Path) -> None:
     check_fixture(fixture)

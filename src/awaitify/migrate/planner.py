@@ -79,6 +79,7 @@ from awaitify.analysis.facts import (
 from awaitify.analysis.locks import lock_withs
 from awaitify.analysis.project import Module, ProjectView
 from awaitify.analysis.resolve import ClassRef, FuncRef
+from awaitify.analysis.runners import TO_THREAD, other_runner
 from awaitify.analysis.threadsafe import threadsafe_waits
 from awaitify.migrate.model import (
     ASYNC_TWINS,
@@ -716,14 +717,16 @@ class Planner:
 
     def _edit(self, module: Module, row: int, kind: str, what: str, twin: str = "") -> None:
         call = module.facts.calls[row]
-        if (kind == OFFLOAD or twin.startswith("asyncio.")) and _runs_under_trio(module):
-            # ``asyncio.to_thread`` and ``asyncio.sleep`` need an asyncio loop; a trio
-            # program's coroutines have none (paho-mqtt's ``loop_trio.py``)
+        runner = other_runner(module) if kind == OFFLOAD or twin.startswith("asyncio.") else ""
+        if runner:
+            # ``asyncio.to_thread`` and ``asyncio.sleep`` need an asyncio loop; the coroutines
+            # of a trio program (paho-mqtt's ``loop_trio.py``) or of Twisted's
+            # ``ensureDeferred`` (synapse; even on its asyncio reactor) run without one
             scope = call[C_SCOPE]
             caller = module.facts.functions[scope].qualname if scope >= 0 else ""
             self._keep_on_loop(module, call, caller, what, f"`{what}` is not rewritten: the module uses "
-                        "trio, where `asyncio.to_thread`/`asyncio.sleep` have no loop to run "
-                        "on; use `trio.to_thread.run_sync(...)` or `trio.sleep(...)`")  # fmt: skip
+                        f"{runner}, where `asyncio.to_thread`/`asyncio.sleep` have no loop to "
+                        f"run on; use {TO_THREAD[runner]}, or its sleep")  # fmt: skip
             return
         if kind == OFFLOAD and call[C_SCOPE] >= 0:
             scope = call[C_SCOPE]
@@ -1548,11 +1551,6 @@ def _query_runs(module: Module, call: CallRow) -> bool:
 def _on_self(call: CallRow) -> bool:
     """Is the call made on an attribute of ``self`` (``self.db.commit()``)?"""
     return call[C_CALLEE].startswith("self.")
-
-
-def _runs_under_trio(module: Module) -> bool:
-    """Does the module import trio (its coroutines may run under ``trio.run``)?"""
-    return any(i.target.partition(".")[0] == "trio" for i in module.facts.imports)
 
 
 def _self_attribute(target: ast.expr) -> str:

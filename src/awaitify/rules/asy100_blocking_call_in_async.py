@@ -8,6 +8,7 @@ from awaitify.analysis.facts import C_CALLEE, C_COL, C_END_COL, C_END_LINE, C_LI
 from awaitify.analysis.locks import lock_withs
 from awaitify.analysis.project import Module, ProjectView
 from awaitify.analysis.resolve import FuncRef
+from awaitify.analysis.runners import TO_THREAD, other_runner
 from awaitify.analysis.threadsafe import threadsafe_waits
 from awaitify.model import Category
 from awaitify.rules.base import Hit, Rule
@@ -106,7 +107,9 @@ class BlockingCallInAsync(Rule):
                     class_index=class_of(fn.module, fn.index),
                     api=site.api,
                     func=fn.fn.name,
-                    instead=_instead(site.api, _as_written(fn.module, site.row)),
+                    instead=_instead(
+                        site.api, _as_written(fn.module, site.row), other_runner(fn.module)
+                    ),
                 )  # fmt: skip
             for w in locks.get((id(fn.module), fn.index), ()):
                 yield self.hit(
@@ -153,9 +156,13 @@ def _as_written(module: Module, row: int) -> str:
     return callee
 
 
-def _instead(api: str, callee: str) -> str:
+def _instead(api: str, callee: str, runner: str = "") -> str:
     """What to do instead; ``callee``: the call as the facts name it (``self.s3.put_object``),
-    shown as the function to hand to a thread unless it goes through a call's result."""
+    shown as the function to hand to a thread unless it goes through a call's result;
+    ``runner``: the coroutine runner other than asyncio the module uses (see
+    :mod:`awaitify.analysis.runners`)."""
+    if runner:
+        return f"{TO_THREAD[runner]}: the module's coroutines run under {runner}"
     twin = apis.django_twin(api)
     if twin:
         return (f"`await` on its async twin `{twin}(...)` (Django raises "
