@@ -121,8 +121,9 @@ class _ModuleIndex:
             if scope >= 0:
                 for p, annotation in facts.functions[scope].params:
                     found[p.lstrip("*")] = (annotation or "-", [])
+            assigns = facts.assigns
             for i in reversed(self.assigns_by_scope.get(scope, ())):
-                a = facts.assigns[i]
+                a = assigns[i]
                 if "." in a.target or a.class_index >= 0:
                     continue
                 entry = found.get(a.target)
@@ -707,8 +708,9 @@ class Resolver:
         if any(f.flags & FN_OVERLOAD and f.qualname == fn.qualname for f in facts.functions):
             return None
         found: TypeRef | None = None
+        assigns = facts.assigns
         for i in self.index(module).assigns_by_scope.get(index, ()):
-            a = facts.assigns[i]
+            a = assigns[i]
             if a.target != rows:
                 continue
             if a.call:

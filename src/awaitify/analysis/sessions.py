@@ -38,6 +38,7 @@ from awaitify.analysis.facts import (
 )
 from awaitify.analysis.project import Module, ProjectView
 from awaitify.analysis.resolve import ClassRef, Factory, Resolver, TypeRef
+from awaitify.analysis.tables import SESSION_CLASSES
 
 #: the methods of a sync ``Session`` whose call is a use of the session
 SESSION_API = frozenset(
@@ -125,10 +126,6 @@ def _covers(name: str, receiver: str) -> bool:
     return receiver == name or receiver.startswith(name + ".")
 
 
-_FACTORY_NAMES = frozenset({"sessionmaker", "scoped_session", "async_sessionmaker"})
-_SESSION_CLASSES = frozenset({"Session", "scoped_session"})
-
-
 def session_producers(project: ProjectView) -> frozenset[str]:
     """Last name segments of everything whose call can produce a sync session: the
     ``Session`` class, variables and attributes assigned from ``sessionmaker(...)`` /
@@ -138,28 +135,20 @@ def session_producers(project: ProjectView) -> frozenset[str]:
     The filter never drops a real use: ASY204 re-checks only the modules an edit can reach
     (it follows imports), so what it reports in a module must not depend on names that
     other modules happen to define. Hence names bound to a producer under another name
-    (``Maker = SessionLocal``, ``from .db import SessionLocal as Maker``) are in it too."""
-    names = set(_SESSION_CLASSES) | {"begin"}
+    (``Maker = SessionLocal``, ``from .db import SessionLocal as Maker``) are in it too.
+    Each file's part of both comes with its facts (``Tables.session_names``,
+    ``Tables.renames``)."""
+    names = set(SESSION_CLASSES) | {"begin"}
     renamed: dict[str, list[str]] = {}  # a name -> the names it is also bound to
     for module in _imported_closure(project):
-        facts = module.facts
-        for a in facts.assigns:
-            if a.call and a.call.rpartition(".")[2] in _FACTORY_NAMES:
-                names.add(a.target.rpartition(".")[2])
-            elif a.name:
-                renamed.setdefault(a.name.rpartition(".")[2], []).append(
-                    a.target.rpartition(".")[2]
-                )
-        for fn in facts.functions:
-            if fn.returns and fn.returns.rpartition(".")[2] in _SESSION_CLASSES:
-                names.add(fn.name)
-        for cls in facts.classes:
-            if any(b.rpartition(".")[2] in _SESSION_CLASSES for b in cls.bases):
-                names.add(cls.name)
-        for imp in facts.imports:
-            original = imp.target.rpartition(".")[2]
-            if imp.local != original:
-                renamed.setdefault(original, []).append(imp.local)
+        tables = module.facts.tables
+        names.update(tables.session_names)
+        for original, news in tables.renames.items():
+            found = renamed.get(original)
+            if found is None:
+                renamed[original] = list(news)
+            else:
+                found.extend(news)
     queue = list(names)
     while queue:  # renames of renames
         for new in renamed.get(queue.pop(), ()):

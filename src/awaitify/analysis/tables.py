@@ -42,6 +42,18 @@ class Tables(NamedTuple):
     #: the top-level packages the file imports from (``django`` for ``from django.db import
     #: models``): the APIs of a library matter only in a project that imports it
     import_roots: frozenset[str]
+    #: names whose call can make a sync session here: a variable assigned a
+    #: ``sessionmaker(...)``/``scoped_session(...)``, a function annotated ``-> Session``,
+    #: a class based on ``Session`` (see :func:`awaitify.analysis.sessions.session_producers`)
+    session_names: frozenset[str]
+    #: last name segment → the names it is also bound to here (``Maker = SessionLocal``,
+    #: ``from .db import SessionLocal as Maker``)
+    renames: dict[str, tuple[str, ...]]
+
+
+#: what makes a session factory when called, and the session classes
+FACTORY_NAMES = frozenset({"sessionmaker", "scoped_session", "async_sessionmaker"})
+SESSION_CLASSES = frozenset({"Session", "scoped_session"})
 
 
 def build_tables(
@@ -103,6 +115,25 @@ def build_tables(
             original = imp.target.rpartition(".")[2]
             if imp.local != original and imp.local != "*":
                 aliases.append((original, imp.local))
+    session_names = {
+        a.target.rpartition(".")[2]
+        for a in assigns
+        if a.call and a.call.rpartition(".")[2] in FACTORY_NAMES
+    }
+    session_names.update(
+        fn.name for fn in functions if fn.returns.rpartition(".")[2] in SESSION_CLASSES
+    )
+    session_names.update(
+        c.name for c in classes if any(b.rpartition(".")[2] in SESSION_CLASSES for b in c.bases)
+    )
+    renames: dict[str, list[str]] = {}
+    for a in assigns:
+        if a.name and not (a.call and a.call.rpartition(".")[2] in FACTORY_NAMES):
+            renames.setdefault(a.name.rpartition(".")[2], []).append(a.target.rpartition(".")[2])
+    for imp in imports:
+        original = imp.target.rpartition(".")[2]
+        if imp.local != original:
+            renames.setdefault(original, []).append(imp.local)
     defined = {fn.name for fn in functions}
     defined.update(c.name for c in classes)
     defined.update(variables)
@@ -122,6 +153,8 @@ def build_tables(
         tuple(aliases),
         frozenset([call[1].rpartition(".")[2] for call in calls]),  # call[C_CALLEE]
         frozenset([imp.target.partition(".")[0] for imp in imports]),
+        frozenset(session_names),
+        {name: tuple(names) for name, names in renames.items()},
     )
 
 
