@@ -884,6 +884,14 @@ def test_a_function_with_its_own_event_loop_still_moves_to_a_thread(tree: Tree) 
     assert "return await asyncio.to_thread(run_job)" in out
 
 
+def _kept_on_loop(tree: Tree, src: str, rule: str) -> tuple[str, list[str]]:
+    """``app/m.py`` migrated for ``rule``: its new text ("" when untouched) and the review
+    notes, as "`name` is not moved to a thread" heads and whole messages."""
+    result = run(project(tree, {"app/m.py": src}), rule=rule)
+    after = result.touched[0].after.decode() if result.touched else ""
+    return after, [r.message for r in result.review]
+
+
 def test_a_function_that_uses_the_current_loop_before_its_own_stays_on_the_loop(
     tree: Tree,
 ) -> None:
@@ -914,52 +922,53 @@ def test_a_function_that_uses_the_current_loop_before_its_own_stays_on_the_loop(
     assert "it calls `asyncio.get_event_loop`" in result.review[0].message
 
 
-def test_a_function_that_reads_thread_local_state_stays_on_the_loop(tree: Tree) -> None:
-    """marimo's runtime context lives in a ``threading.local()``: in a worker thread
-    ``get_context()`` raises, one call below the function that would move there."""
-    src = (
-        "import threading\n\n"
-        "_LOCAL = threading.local()\n\n\n"
-        "def current_user() -> str:\n    return _LOCAL.user\n\n\n"
-        "def load_profile() -> str:\n"
-        "    user = current_user()\n"
-        "    with open(__file__) as f:\n        return user + f.read()\n\n\n"
-        "def plain() -> str:\n"
-        "    with open(__file__) as f:\n        return f.read()\n\n\n"
-        "async def handler() -> str:\n"
-        "    _LOCAL.user = 'alice'\n"
-        "    return load_profile() + plain()\n"
-    )
-    root = project(tree, {"app/m.py": src})
-    result = run(root, rule="ASY101")
-    after = result.touched[0].after.decode()
-    assert "return load_profile() + await asyncio.to_thread(plain)" in after
-    assert [r.message.split(":")[0] for r in result.review] == [
-        "`load_profile` is not moved to a thread"
-    ]
-    assert "it uses `_LOCAL`, a `threading.local()`" in result.review[0].message
+#: marimo's runtime context lives in a ``threading.local()``: in a worker thread
+#: ``get_context()`` raises, one call below the function that would move there
+THREAD_LOCAL = (
+    "import threading\n\n"
+    "_LOCAL = threading.local()\n\n\n"
+    "def current_user() -> str:\n    return _LOCAL.user\n\n\n"
+    "def load_profile() -> str:\n"
+    "    user = current_user()\n"
+    "    with open(__file__) as f:\n        return user + f.read()\n\n\n"
+    "def plain() -> str:\n"
+    "    with open(__file__) as f:\n        return f.read()\n\n\n"
+    "async def handler() -> str:\n"
+    "    _LOCAL.user = 'alice'\n"
+    "    return load_profile() + plain()\n"
+)
+#: langflow's ``_stream_message`` puts tokens on an ``asyncio.Queue``: asyncio's objects are
+#: not thread-safe, so moved to a thread the put races the loop. A ``queue.Queue`` is made
+#: for threads: that one moves
+ASYNCIO_QUEUE = (
+    "import asyncio\nimport queue\nimport time\n\n\n"
+    "def emit(q: asyncio.Queue, item):\n"
+    "    time.sleep(0.01)\n    q.put_nowait(item)\n\n\n"
+    "def relay(q: asyncio.Queue, item):\n    emit(q, item)\n\n\n"
+    "def hand_off(q: queue.Queue, item):\n"
+    "    time.sleep(0.01)\n    q.put_nowait(item)\n\n\n"
+    "async def producer(q: asyncio.Queue, out: queue.Queue):\n"
+    "    relay(q, 1)\n    hand_off(out, 2)\n"
+)
 
 
-def test_a_function_that_touches_an_asyncio_queue_stays_on_the_loop(tree: Tree) -> None:
-    """langflow's ``_stream_message`` puts tokens on an ``asyncio.Queue``: asyncio's objects
-    are not thread-safe, so moved to a thread the put races the loop. A ``queue.Queue`` is
-    made for threads: that one moves."""
-    src = (
-        "import asyncio\nimport queue\nimport time\n\n\n"
-        "def emit(q: asyncio.Queue, item):\n"
-        "    time.sleep(0.01)\n    q.put_nowait(item)\n\n\n"
-        "def relay(q: asyncio.Queue, item):\n    emit(q, item)\n\n\n"
-        "def hand_off(q: queue.Queue, item):\n"
-        "    time.sleep(0.01)\n    q.put_nowait(item)\n\n\n"
-        "async def producer(q: asyncio.Queue, out: queue.Queue):\n"
-        "    relay(q, 1)\n    hand_off(out, 2)\n"
-    )
-    root = project(tree, {"app/m.py": src})
-    result = run(root, rule="ASY101")
-    after = result.touched[0].after.decode()
-    assert "    relay(q, 1)\n    await asyncio.to_thread(hand_off, out, 2)\n" in after
-    assert [r.message.split(":")[0] for r in result.review] == ["`relay` is not moved to a thread"]
-    assert "it calls `q.put_nowait` on an asyncio object" in result.review[0].message
+@pytest.mark.parametrize(
+    ("src", "moved", "kept", "reason"),
+    [
+        (THREAD_LOCAL, "return load_profile() + await asyncio.to_thread(plain)",
+         "load_profile", "it uses `_LOCAL`, a `threading.local()`"),
+        (ASYNCIO_QUEUE, "    relay(q, 1)\n    await asyncio.to_thread(hand_off, out, 2)\n",
+         "relay", "it calls `q.put_nowait` on an asyncio object"),
+    ],
+    ids=["threading.local", "asyncio.Queue"],
+)  # fmt: skip
+def test_a_function_that_needs_the_loops_thread_stays_on_the_loop(
+    tree: Tree, src: str, moved: str, kept: str, reason: str
+) -> None:
+    after, reviews = _kept_on_loop(tree, src, "ASY101")
+    assert moved in after
+    assert [m.split(":")[0] for m in reviews] == [f"`{kept}` is not moved to a thread"]
+    assert reason in reviews[0]
 
 
 def test_a_function_that_closes_an_asyncio_server_stays_on_the_loop(tree: Tree) -> None:
@@ -977,10 +986,9 @@ def test_a_function_that_closes_an_asyncio_server_stays_on_the_loop(tree: Tree) 
         "    async def on_client(self, reader, writer):\n"
         "        await reader.read()\n        self.shutdown()\n"
     )
-    root = project(tree, {"app/m.py": src})
-    result = run(root, rule="ASY101")
-    assert not result.touched
-    assert "it calls `self._server.close` on an asyncio object" in result.review[0].message
+    after, reviews = _kept_on_loop(tree, src, "ASY101")
+    assert not after
+    assert "it calls `self._server.close` on an asyncio object" in reviews[0]
 
 
 def test_a_converted_function_that_a_thread_ran_is_awaited_on_the_loop(tree: Tree) -> None:
@@ -1025,15 +1033,11 @@ def test_nothing_moves_to_a_thread_in_code_that_also_runs_at_exit(tree: Tree) ->
         "    async def kill(self):\n        cleanup('/tmp/x')\n\n\n"
         "async def elsewhere():\n    cleanup('/tmp/y')\n"
     )
-    root = project(tree, {"app/m.py": src})
-    result = run(root, rule="ASY101")
-    after = result.touched[0].after.decode()
+    after, reviews = _kept_on_loop(tree, src, "ASY101")
     assert "        cleanup('/tmp/x')\n" in after
     assert "    await asyncio.to_thread(cleanup, '/tmp/y')\n" in after
-    assert [r.message.split(":")[0] for r in result.review] == [
-        "`cleanup` is not moved to a thread"
-    ]
-    assert "the `atexit` callback `Launcher.start._close_process`" in result.review[0].message
+    assert [m.split(":")[0] for m in reviews] == ["`cleanup` is not moved to a thread"]
+    assert "the `atexit` callback `Launcher.start._close_process`" in reviews[0]
 
 
 def test_nothing_moves_to_an_asyncio_thread_in_a_twisted_module(tree: Tree) -> None:
@@ -1046,11 +1050,9 @@ def test_nothing_moves_to_an_asyncio_thread_in_a_twisted_module(tree: Tree) -> N
         "def main(reactor):\n"
         "    return defer.ensureDeferred(read_conf(__file__)).addCallback(print)\n"
     )
-    root = project(tree, {"app/m.py": src})
-    result = run(root, rule="ASY100")
-    assert not result.touched
-    assert "the module uses Twisted" in result.review[0].message
-    assert "deferToThread" in result.review[0].message
+    after, reviews = _kept_on_loop(tree, src, "ASY100")
+    assert not after
+    assert "the module uses Twisted" in reviews[0] and "deferToThread" in reviews[0]
 
 
 # -- output -----------------------------------------------------------------------------------

@@ -1107,23 +1107,20 @@ class Planner:
             return (f"is not moved to a thread: it needs {needs}, which a worker thread does "
                     f"not have (it calls `{loop_api}`); its blocking work stays on the loop: "
                     "make it async by hand")  # fmt: skip
-        context_var = self.sets_context(target)
-        if context_var:
-            return (f"is not moved to a thread: it sets a context variable (`{context_var}`), "
-                    "and `asyncio.to_thread` runs it in a copy of the context, which the "
-                    "caller never sees; make it async by hand")  # fmt: skip
-        loop_object = self.touches_loop_object(target)
-        if loop_object:
-            return (f"is not moved to a thread: it calls `{loop_object}` on an asyncio "
-                    "object, and asyncio's queues, events and futures are not thread-safe "
-                    "(from a worker thread the loop may never wake the task waiting on it); "
-                    "make it async by hand, or hand that call to the loop with "
-                    "`loop.call_soon_threadsafe`")  # fmt: skip
-        thread_local = self.reads_thread_local(target)
-        if thread_local:
-            return (f"is not moved to a thread: it uses `{thread_local}`, a "
-                    "`threading.local()`, whose attributes are each thread's own: a worker "
-                    "thread would not see what this one set; make it async by hand")  # fmt: skip
+        reasons: tuple[tuple[Callable[[FuncRef], str], str], ...] = (
+            (self.sets_context, "it sets a context variable (`{}`), and `asyncio.to_thread` "
+             "runs it in a copy of the context, which the caller never sees"),
+            (self.touches_loop_object, "it calls `{}` on an asyncio object, and asyncio's "
+             "queues, events and futures are not thread-safe (from a worker thread the loop "
+             "may never wake the task waiting on it, unless the call goes through "
+             "`loop.call_soon_threadsafe`)"),
+            (self.reads_thread_local, "it uses `{}`, a `threading.local()`, whose attributes "
+             "are each thread's own: a worker thread would not see what this one set"),
+        )  # fmt: skip
+        for find, why in reasons:
+            found = find(target)
+            if found:
+                return f"is not moved to a thread: {why.format(found)}; make it async by hand"
         if ctx == CTX_WITH and _GENERATOR_CONTEXT & set(target.fn.decorators):
             return ("is a context manager: its blocking work runs where the `with` enters "
                     "and leaves, not in the call, so a thread cannot take it: move the whole "
