@@ -284,10 +284,10 @@ def _origin(value: ast.expr) -> tuple[str, str]:
     if tp is ast.Subscript:
         # ``SessionType = scoped_session[Session]``: an alias of the generic class
         base = value.value  # type: ignore[attr-defined]
-        if (type(base) is ast.Name or type(base) is ast.Attribute) and dotted(base).rpartition(".")[
-            2
-        ] in _GENERIC_KEPT:
-            return "", dotted(base)
+        if type(base) is ast.Name or type(base) is ast.Attribute:
+            name = dotted(base)
+            if name.rpartition(".")[2] in _GENERIC_KEPT:
+                return "", name
     return "", ""
 
 
