@@ -25,6 +25,7 @@ from awaitify.analysis.facts import (
     C_CALLEE,
     C_CTX,
     C_FLAGS,
+    C_LINE,
     C_PARENT,
     C_SCOPE,
     CALL_IN_LAMBDA,
@@ -844,8 +845,10 @@ def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
         return also_called(call, calls, ("empty", "qsize"))
     if api == "subprocess.Popen.wait":
         # ``while proc.poll() is None: await asyncio.sleep(...)`` then ``proc.wait()``:
-        # the process has ended, ``wait`` only collects its status (jupyter-client)
-        return also_called(call, calls, ("poll",))
+        # the process has ended, ``wait`` only collects its status (jupyter-client); not
+        # after ``if proc.poll() is None: proc.terminate()``, where it waits for the
+        # process to exit (pyppeteer): a poll must come after the last signal
+        return _polled_since_signal(call, calls)
     if api == _FUTURE_RESULT:
         # ``if fut.done(): fut.result()``, ``while not fut.done(): await sleep(...)``
         return also_called(call, calls, ("done",))
@@ -868,6 +871,25 @@ def _awaited_method(api: str, call: CallRow) -> bool:
     under ``async with self.engine.begin()``), since what a sync client returns would
     raise there."""
     return call[C_CTX] in _ASYNC_USES and api.rpartition(".")[0] in apis.BLOCKING_METHODS
+
+
+def _polled_since_signal(call: CallRow, calls: Sequence[CallRow]) -> bool:
+    """Is ``proc.wait()`` preceded, in its function, by a ``proc.poll()`` that comes after
+    the last ``terminate``/``kill``/``send_signal`` before it?"""
+    scope, line = call[C_SCOPE], call[C_LINE]
+    receiver = call[C_CALLEE].rpartition(".")[0]
+    polled = signalled = 0
+    for c in calls:
+        if c[C_SCOPE] != scope or c[C_LINE] > line:
+            continue
+        owner, _, method = c[C_CALLEE].rpartition(".")
+        if owner != receiver:
+            continue
+        if method == "poll":
+            polled = max(polled, c[C_LINE])
+        elif method in ("terminate", "kill", "send_signal"):
+            signalled = max(signalled, c[C_LINE])
+    return polled > 0 and polled >= signalled
 
 
 def also_called(call: CallRow, calls: Sequence[CallRow], methods: tuple[str, ...]) -> bool:
