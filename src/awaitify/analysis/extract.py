@@ -91,6 +91,13 @@ _NO_WAIT_FLAGS = frozenset({"AI_NUMERICHOST", "WNOHANG"})
 _PROPERTY_DECORATORS = frozenset(
     {"property", "functools.cached_property", "cached_property", "abc.abstractproperty"}
 )
+#: descriptors that libraries and projects define under these names, read like properties
+#: (sqlalchemy-mixins' ``@classproperty def session(cls) -> Session``, pyramid's ``reify``,
+#: SQLAlchemy's ``hybrid_property``), matched on the last name part wherever they come from
+_PROPERTY_NAMES = frozenset(
+    {"cached_property", "classproperty", "cached_classproperty", "lazy_property",
+     "lazyproperty", "reify", "hybrid_property"}
+)  # fmt: skip
 _ABSTRACT_DECORATORS = frozenset({"abc.abstractmethod", "abstractmethod"})
 _OVERLOAD_DECORATORS = frozenset({"typing.overload", "overload", "typing_extensions.overload"})
 
@@ -298,7 +305,11 @@ def _is_none(node: ast.expr) -> bool:
 def _decorator_flags(names: list[str] | tuple[str, ...]) -> int:
     flags = 0
     for name in names:
-        if name in _PROPERTY_DECORATORS or name.endswith((".setter", ".deleter", ".getter")):
+        if (
+            name in _PROPERTY_DECORATORS
+            or name.endswith((".setter", ".deleter", ".getter"))
+            or name.rpartition(".")[2] in _PROPERTY_NAMES
+        ):
             flags |= FN_PROPERTY
         elif name == "staticmethod":
             flags |= FN_STATICMETHOD

@@ -765,7 +765,8 @@ class Planner:
                 self.review(module, calls[wait.row][C_LINE], "`.result()` waits on this loop "
                             "for a coroutine another thread's loop runs: `await "
                             "asyncio.wrap_future(future)` waits without blocking (not "
-                            "rewritten: a `timeout` argument needs `asyncio.wait_for`)")  # fmt: skip
+                            "rewritten; a `timeout` given to `.result()` becomes "
+                            "`asyncio.wait_for(asyncio.wrap_future(future), timeout)`)")  # fmt: skip
         for site in self.graph.body_sites(fn):
             key = (mid, site.row)
             if key in self._edits or key in self._handled:
