@@ -1055,6 +1055,18 @@ def test_nothing_moves_to_an_asyncio_thread_in_a_twisted_module(tree: Tree) -> N
     assert "the module uses Twisted" in reviews[0] and "deferToThread" in reviews[0]
 
 
+def test_a_twin_removes_only_the_import_its_call_was_written_through(tree: Tree) -> None:
+    """azure-identity's test imports ``time`` (unused) and ``sleep as real_sleep``: the
+    rewrite of ``real_sleep(0.1)`` may drop the second import, never the first."""
+    src = (
+        "import time\nfrom time import sleep as real_sleep\n\n\n"
+        "async def f():\n    real_sleep(0.1)\n"
+    )
+    after, _ = _kept_on_loop(tree, src, "ASY100")
+    assert after.startswith("import time\nimport asyncio\n")
+    assert "real_sleep" not in after and "    await asyncio.sleep(0.1)\n" in after
+
+
 # -- output -----------------------------------------------------------------------------------
 def test_apply_with_nothing_selected_says_so(tree: Tree, cli: Cli) -> None:
     root = project(tree)

@@ -104,7 +104,6 @@ TYPE_ALIASES: dict[str, str] = {
     "pathlib.PosixPath": "pathlib.Path",
     "pathlib.WindowsPath": "pathlib.Path",
     "http.client.HTTPSConnection": "http.client.HTTPConnection",
-    "threading.RLock": "threading.Lock",
     "threading.Semaphore": "threading.Lock",
     "threading.BoundedSemaphore": "threading.Lock",
     "socket.SocketType": "socket.socket",
@@ -161,6 +160,9 @@ CONSTRUCTS: dict[str, str] = {
     "socket.create_server": "socket.socket",
     "socket.fromfd": "socket.socket",
     "threading.Lock": "threading.Lock",
+    # its own type: re-entrant for the thread holding it, so coroutines of one loop never
+    # wait on each other for it (azure-cosmos' session lock held across an ``await``)
+    "threading.RLock": "threading.RLock",
     "threading.Thread": "threading.Thread",
     "threading.Event": "threading.Event",
     "threading.Condition": "threading.Condition",
@@ -446,6 +448,7 @@ BLOCKING_METHODS: dict[str, frozenset[str]] = {
     "pymysql.cursor": _DBAPI_CURSOR,
     "socket.socket": frozenset({"connect", "recv", "recv_into", "recvfrom", "send", "sendall", "sendto", "accept"}),
     "threading.Lock": frozenset({"acquire"}),
+    "threading.RLock": frozenset({"acquire"}),  # another thread may hold it
     "pathlib.Path": frozenset({"read_text", "read_bytes", "write_text", "write_bytes", "open"}),
     "subprocess.Popen": frozenset({"wait", "communicate"}),
     "threading.Thread": frozenset({"join"}),

@@ -830,6 +830,9 @@ def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
         return call[C_ARGS][:1] == (_DEVNULL,)
     if api == "psycopg2.connect":  # ``async_=True``: psycopg2's asynchronous mode (aiopg)
         return bool(call[C_FLAGS] & CALL_NO_WAIT)
+    if api == "ssl.create_default_context" or api.endswith("SSLContext.load_verify_locations"):
+        # ``cadata=pem`` and no file: the certificates come from memory (azure-identity)
+        return bool(call[C_FLAGS] & CALL_NO_WAIT)
     if api.startswith("socket.socket."):
         # ``s.setblocking(False)``, or ``s.settimeout(0)``, which does the same
         receiver = call[C_CALLEE].rpartition(".")[0]

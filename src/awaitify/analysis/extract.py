@@ -87,6 +87,15 @@ _HANDING_OVER = frozenset(
 )
 #: ``getaddrinfo(..., flags=socket.AI_NUMERICHOST)``, ``waitpid(pid, options=os.WNOHANG)``
 _NO_WAIT_FLAG_KEYWORDS = frozenset({"flags", "options"})
+
+
+def _certificates_from_memory(keywords: list[ast.keyword]) -> bool:
+    """``cadata=`` given and neither ``cafile=`` nor ``capath=``: SSL certificates that
+    come from memory, not from a file."""
+    names = {kw.arg for kw in keywords}
+    return "cadata" in names and "cafile" not in names and "capath" not in names
+
+
 _NO_WAIT_FLAGS = frozenset({"AI_NUMERICHOST", "WNOHANG"})
 _PROPERTY_DECORATORS = frozenset(
     {"property", "functools.cached_property", "cached_property", "abc.abstractproperty"}
@@ -955,7 +964,10 @@ class Extractor:
                 handler = expr[tp]
                 if handler is not None:
                     handler(a, CTX_ARG, index)
-        for kw in node.keywords:
+        keywords = node.keywords
+        if keywords and len(node.args) <= 1 and _certificates_from_memory(keywords):
+            flags |= CALL_NO_WAIT  # ``ssl.create_default_context(cadata=pem)``: no file read
+        for kw in keywords:
             arg = kw.arg
             if arg is None:
                 flags |= CALL_STARRED_ARGS

@@ -16,8 +16,10 @@ from awaitify.analysis.project import Module, ProjectView
 
 def lock_withs(project: ProjectView) -> dict[tuple[int, int], list[With]]:
     """(module id, async function index) → its ``with`` statements that hold a
-    ``threading.Lock`` (or an ``RLock``/``Semaphore``, which :data:`apis.TYPE_ALIASES` maps
-    to it) across an ``await``."""
+    ``threading.Lock`` (or a ``Semaphore``, which :data:`apis.TYPE_ALIASES` maps to it)
+    across an ``await``. Not an ``RLock``: the loop's thread holds it, and every coroutine
+    of the loop runs in that thread, so a second one takes it at once (no exclusion
+    between them either, but no deadlock: not this defect)."""
     return project.memo("lock withs", lambda: _lock_withs(project))
 
 

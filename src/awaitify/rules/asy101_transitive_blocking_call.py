@@ -11,6 +11,7 @@ from awaitify.analysis.facts import (
     CALL_IN_LAMBDA,
     CTX_AWAIT,
     FN_GENERATOR,
+    FN_OVERLOAD,
     RETURN_TARGET,
 )
 from awaitify.analysis.project import ProjectView
@@ -139,9 +140,26 @@ def _awaited_but_not_awaitable(site: Site, target: FuncRef, resolver: Resolver) 
         a.scope == target.index and a.target == RETURN_TARGET for a in target.module.facts.assigns
     ):
         return True
+    overloads = [
+        f.returns
+        for f in target.module.facts.functions
+        if f.flags & FN_OVERLOAD and f.qualname == fn.qualname
+    ]
+    if overloads:
+        # azure-cosmos: the overloads say what it returns, the implementation's
+        # ``-> Union[...]`` does not (``await db.create_container_if_not_exists(...)``)
+        return all(_not_awaitable(resolver, target, r) for r in overloads)
     returned = (
         resolver.type_of_annotation(target.module, fn.returns)
         if fn.returns and fn.returns != "None"
         else resolver.returned_type(target)
     )
+    return isinstance(returned, ClassRef) and resolver.find_method(returned, "__await__") is None
+
+
+def _not_awaitable(resolver: Resolver, target: FuncRef, returns: str) -> bool:
+    """Does a function annotated ``-> returns`` give a value that cannot be awaited?"""
+    if returns == "None":
+        return True
+    returned = resolver.type_of_annotation(target.module, returns) if returns else None
     return isinstance(returned, ClassRef) and resolver.find_method(returned, "__await__") is None

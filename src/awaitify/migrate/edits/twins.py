@@ -32,6 +32,11 @@ class AsyncTwins(EditTransformer):
         func = cst.Attribute(value=cst.Name(module), attr=cst.Name(name))
         old_module, _, old_name = edit.what.rpartition(".")
         if old_module:
-            self.imports.remove_if_unused(old_module)
-            self.imports.remove_if_unused(old_module, old_name)
+            # only the import this call was written through: ``time.sleep(...)`` may leave
+            # ``import time`` unused, ``real_sleep(...)`` its ``from time import sleep as
+            # real_sleep``; another import of the module, unused before, is not this edit's
+            if isinstance(node.func, cst.Attribute):
+                self.imports.remove_if_unused(old_module)
+            else:
+                self.imports.remove_if_unused(old_module, old_name)
         return self.awaited(node.with_changes(func=func), target.parens)
