@@ -89,11 +89,8 @@ _HANDING_OVER = frozenset(
 _NO_WAIT_FLAG_KEYWORDS = frozenset({"flags", "options"})
 
 
-def _certificates_from_memory(keywords: list[ast.keyword]) -> bool:
-    """``cadata=`` given and neither ``cafile=`` nor ``capath=``: SSL certificates that
-    come from memory, not from a file."""
-    names = {kw.arg for kw in keywords}
-    return "cadata" in names and "cafile" not in names and "capath" not in names
+#: the keywords that give SSL certificates: from memory (``cadata``) or from files
+_CERTIFICATES_FROM_FILES = frozenset({"cafile", "capath"})
 
 
 _NO_WAIT_FLAGS = frozenset({"AI_NUMERICHOST", "WNOHANG"})
@@ -964,11 +961,13 @@ class Extractor:
                 handler = expr[tp]
                 if handler is not None:
                     handler(a, CTX_ARG, index)
-        keywords = node.keywords
-        if keywords and len(node.args) <= 1 and _certificates_from_memory(keywords):
-            flags |= CALL_NO_WAIT  # ``ssl.create_default_context(cadata=pem)``: no file read
-        for kw in keywords:
+        certificates = 0  # 1: ``cadata=`` alone, 2: a file too
+        for kw in node.keywords:
             arg = kw.arg
+            if arg == "cadata":
+                certificates |= 1
+            elif arg in _CERTIFICATES_FROM_FILES:
+                certificates |= 2
             if arg is None:
                 flags |= CALL_STARRED_ARGS
             value = kw.value
@@ -998,6 +997,8 @@ class Extractor:
             handler = expr[tp]
             if handler is not None:
                 handler(value, CTX_ARG, index)
+        if certificates == 1 and len(node.args) <= 1:
+            flags |= CALL_NO_WAIT  # ``ssl.create_default_context(cadata=pem)``: no file read
         calls[index] = (
             self.scope, callee, node.lineno, node.col_offset, node.end_lineno or node.lineno,
             node.end_col_offset or 0, ctx, parent, flags, tuple(names),
