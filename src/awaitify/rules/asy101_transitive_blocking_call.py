@@ -149,16 +149,15 @@ def _awaited_but_not_awaitable(site: Site, target: FuncRef, resolver: Resolver) 
         # azure-cosmos: the overloads say what it returns, the implementation's
         # ``-> Union[...]`` does not (``await db.create_container_if_not_exists(...)``)
         return all(_not_awaitable(resolver, target, r) for r in overloads)
-    returned = (
-        resolver.type_of_annotation(target.module, fn.returns)
-        if fn.returns and fn.returns != "None"
-        else resolver.returned_type(target)
-    )
+    if fn.returns and fn.returns != "None":
+        return _not_awaitable(resolver, target, fn.returns)
+    returned = resolver.returned_type(target)
     return isinstance(returned, ClassRef) and resolver.find_method(returned, "__await__") is None
 
 
 def _not_awaitable(resolver: Resolver, target: FuncRef, returns: str) -> bool:
-    """Does a function annotated ``-> returns`` give a value that cannot be awaited?"""
+    """Does a function annotated ``-> returns`` give a value that cannot be awaited (a
+    project class with no ``__await__``, or ``None``)?"""
     if returns == "None":
         return True
     returned = resolver.type_of_annotation(target.module, returns) if returns else None
