@@ -1067,6 +1067,20 @@ def test_a_twin_removes_only_the_import_its_call_was_written_through(tree: Tree)
     assert "real_sleep" not in after and "    await asyncio.sleep(0.1)\n" in after
 
 
+def test_a_thread_locks_acquire_is_never_moved_to_a_thread(tree: Tree) -> None:
+    """django-eventstream: moved to a thread, an ``RLock`` is released on the loop's thread
+    (``RuntimeError``), and a ``Lock`` a cancelled task took stays taken."""
+    src = (
+        "import threading\n\nLOCK = threading.RLock()\nSTATE = {}\n\n\n"
+        "async def update(fetch):\n"
+        "    LOCK.acquire()\n    STATE['x'] = await fetch()\n    LOCK.release()\n"
+    )
+    after, reviews = _kept_on_loop(tree, src, "ASY100")
+    assert not after
+    assert reviews[0].startswith("`threading.RLock.acquire` is not moved to a thread")
+    assert "use an `asyncio.Lock`" in reviews[0]
+
+
 # -- output -----------------------------------------------------------------------------------
 def test_apply_with_nothing_selected_says_so(tree: Tree, cli: Cli) -> None:
     root = project(tree)

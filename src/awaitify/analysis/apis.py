@@ -18,6 +18,8 @@ import re
 # -- types ------------------------------------------------------------------------------
 SYNC_SESSION = "sqlalchemy.orm.Session"
 THREAD_LOCK = "threading.Lock"
+#: taking a thread lock: never moved to a thread (released on another, see ``migrate``)
+LOCK_ACQUIRES = frozenset({"threading.Lock.acquire", "threading.RLock.acquire"})
 ASYNC_SESSION = "sqlalchemy.ext.asyncio.AsyncSession"
 #: Django's ORM: a model, its managers (``Book.objects``) and their querysets. Outside a
 #: thread, each of their methods that runs a query raises ``SynchronousOnlyOperation`` in

@@ -855,6 +855,11 @@ def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
     if api == _FUTURE_RESULT:
         # ``if fut.done(): fut.result()``, ``while not fut.done(): await sleep(...)``
         return also_called(call, calls, ("done",))
+    if api in apis.LOCK_ACQUIRES:
+        # ``lock.acquire(); state.clear(); lock.release()`` with no await between: the short
+        # critical section ``with lock:`` is (django-eventstream); held across an await it
+        # is the defect :mod:`awaitify.analysis.locks` reports
+        return _released_before_any_await(call, calls)
     return False
 
 
@@ -874,6 +879,22 @@ def _awaited_method(api: str, call: CallRow) -> bool:
     under ``async with self.engine.begin()``), since what a sync client returns would
     raise there."""
     return call[C_CTX] in _ASYNC_USES and api.rpartition(".")[0] in apis.BLOCKING_METHODS
+
+
+def _released_before_any_await(call: CallRow, calls: Sequence[CallRow]) -> bool:
+    """Is ``lock.acquire()`` followed, in its function, by ``lock.release()`` with no
+    awaited call between them?"""
+    scope, line = call[C_SCOPE], call[C_LINE]
+    release = f"{call[C_CALLEE].rpartition('.')[0]}.release"
+    released = min(
+        (c[C_LINE] for c in calls if c[C_SCOPE] == scope and c[C_CALLEE] == release
+         and c[C_LINE] >= line),
+        default=0,
+    )  # fmt: skip
+    return released > 0 and not any(
+        c[C_SCOPE] == scope and c[C_CTX] == CTX_AWAIT and line <= c[C_LINE] <= released
+        for c in calls
+    )
 
 
 def _polled_since_signal(call: CallRow, calls: Sequence[CallRow]) -> bool:

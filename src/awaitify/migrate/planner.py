@@ -849,6 +849,13 @@ class Planner:
                                 "a session of its own; move the code that uses it into one "
                                 "function and run that with `await asyncio.to_thread(...)`, or "
                                 "use an `AsyncSession`")  # fmt: skip
+                elif site.api in apis.LOCK_ACQUIRES:
+                    self._keep_on_loop(module, call, fn.label, site.api, f"`{site.api}` is not moved to a thread: "
+                                "a lock taken in a worker thread is released on the loop's "
+                                "(an `RLock` then raises, and a `Lock` a cancelled task took "
+                                "stays taken); use an `asyncio.Lock` with `async with`, or move "
+                                "the whole critical section into one function run with "
+                                "`await asyncio.to_thread(...)`")  # fmt: skip
                 elif site.api == _EXECUTOR_MAP:
                     self._keep_on_loop(module, call, fn.label, site.api, f"`{site.api}` is not moved to a thread: "
                                 "it waits where its results are iterated, not in the call; "

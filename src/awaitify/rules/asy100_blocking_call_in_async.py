@@ -48,7 +48,9 @@ class BlockingCallInAsync(Rule):
     setting. Calls inside a nested sync function or a lambda, and functions handed to
     `asyncio.to_thread` / `run_in_executor` / `anyio.to_thread.run_sync`, are not calls of
     the async body and are not reported; nor are calls told not to wait
-    (`acquire(blocking=False)`, `join(timeout=0)`, `q.get(False)`).
+    (`acquire(blocking=False)`, `join(timeout=0)`, `q.get(False)`), nor a thread lock
+    released before any `await` (`with lock:`, or `lock.acquire()` ... `lock.release()`):
+    only another thread holding it could make the loop wait, briefly.
 
     ## Why is this bad?
     An event loop runs one callback at a time. A blocking call inside a coroutine stops
@@ -161,6 +163,9 @@ def _instead(api: str, callee: str, runner: str = "") -> str:
     shown as the function to hand to a thread unless it goes through a call's result;
     ``runner``: the coroutine runner other than asyncio the module uses (see
     :mod:`awaitify.analysis.runners`)."""
+    if api in apis.LOCK_ACQUIRES:
+        return ("an `asyncio.Lock` with `async with` (a thread lock taken in a worker thread "
+                "would be released on the loop's)")  # fmt: skip
     if runner:
         return f"{TO_THREAD[runner]}: the module's coroutines run under {runner}"
     twin = apis.django_twin(api)
