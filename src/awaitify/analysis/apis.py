@@ -73,6 +73,10 @@ LIBRARY_OF: dict[str, str] = {
     SSL_CONTEXT: "ssl",
     "multiprocessing.Process": "multiprocessing",
     EXECUTOR: "concurrent",
+    # their method names (``add``, ``pop``, ``search``) are everywhere: only where imported
+    "mailbox.Mailbox": "mailbox",
+    "imaplib.IMAP4": "imaplib",
+    "poplib.POP3": "poplib",
 }
 
 #: other top-level packages that give the same library's objects: a project that only
@@ -185,6 +189,13 @@ CONSTRUCTS: dict[str, str] = {
     "smtplib.SMTP": "smtplib.SMTP",
     "smtplib.SMTP_SSL": "smtplib.SMTP",
     "ftplib.FTP": "ftplib.FTP",
+    # the mail protocols smtplib's siblings speak, and the mailboxes on disk (aiosmtpd's
+    # ``Mailbox`` handler adds each message to a ``Maildir`` from ``handle_DATA``)
+    "imaplib.IMAP4": "imaplib.IMAP4",
+    "imaplib.IMAP4_SSL": "imaplib.IMAP4",
+    "poplib.POP3": "poplib.POP3",
+    "poplib.POP3_SSL": "poplib.POP3",
+    **{f"mailbox.{box}": "mailbox.Mailbox" for box in ("Maildir", "mbox", "MH", "Babyl", "MMDF")},
     "sqlalchemy.create_engine": "sqlalchemy.engine.Engine",
     "sqlalchemy.engine.create_engine": "sqlalchemy.engine.Engine",
     "sqlalchemy.ext.asyncio.create_async_engine": "sqlalchemy.ext.asyncio.AsyncEngine",
@@ -350,6 +361,10 @@ BLOCKING_FUNCTIONS: frozenset[str] = frozenset(
         # (redis-py connects on the first command)
         "smtplib.SMTP",
         "smtplib.SMTP_SSL",
+        "imaplib.IMAP4",  # connect when built, like ``smtplib.SMTP``
+        "imaplib.IMAP4_SSL",
+        "poplib.POP3",
+        "poplib.POP3_SSL",
     }
 )
 
@@ -468,6 +483,15 @@ BLOCKING_METHODS: dict[str, frozenset[str]] = {
     "urllib3.PoolManager": frozenset({"request", "urlopen"}),
     "urllib.request.OpenerDirector": frozenset({"open"}),
     "smtplib.SMTP": frozenset({"sendmail", "send_message", "login", "connect", "starttls", "quit"}),
+    "imaplib.IMAP4": frozenset(
+        {"login", "select", "search", "fetch", "store", "copy", "expunge", "append", "uid",
+         "list", "logout", "noop", "starttls", "idle"}
+    ),
+    "poplib.POP3": frozenset({"user", "pass_", "stat", "list", "retr", "dele", "top", "quit"}),
+    "mailbox.Mailbox": frozenset(
+        {"add", "remove", "discard", "clear", "flush", "update", "pop", "get_message",
+         "get_bytes", "get_string", "get_file", "lock"}
+    ),
     "ftplib.FTP": frozenset({"login", "retrbinary", "storbinary", "retrlines", "cwd", "nlst"}),
     "redis.Redis": _REDIS_COMMANDS,
     REDIS_PIPELINE: frozenset({"execute"}),  # sends the queued commands and reads the replies

@@ -52,7 +52,7 @@ from awaitify.config import Config
 from awaitify.engine.discover import gitignore_spec
 
 if TYPE_CHECKING:
-    from awaitify.analysis.callgraph import CallGraph
+    from awaitify.analysis.callgraph import CallGraph, Site
 
 # -- kinds returned by :func:`boundary_kind` ----------------------------------------------
 CELERY_TASK = "celery-task"
@@ -839,7 +839,9 @@ def passed_as_function(resolver: Resolver, ref: FuncRef) -> bool:
     return mentions.passed(ref)
 
 
-def is_handed_over(module: Module, fn_index: int, resolver: Resolver) -> str | None:
+def is_handed_over(
+    module: Module, fn_index: int, resolver: Resolver, _depth: int = 0
+) -> str | None:
     """A sync function that nothing in the project calls directly and that is handed over
     as a function object instead — a thread/process target, an executor job, a callback or
     an event hook — so it runs as the entry of a thread, a process or a callback, never
@@ -857,7 +859,10 @@ def is_handed_over(module: Module, fn_index: int, resolver: Resolver) -> str | N
     if _LOOP_CALLBACK_DECORATORS.intersection(fn.decorators):
         return None  # Home Assistant's ``@callback``: the event loop calls it, in its thread
     ref = FuncRef(module, fn_index)
-    callers = resolver.project.graph.callers_of(ref)
+    callers = [
+        c for c in resolver.project.graph.callers_of(ref)
+        if not _override_handing_on(c, fn.name, resolver, _depth)
+    ]  # fmt: skip
     if callers:
         if all(
             c.module.facts.calls[c.row][C_FLAGS] & CALL_IN_HANDED_LAMBDA for c in callers
@@ -878,6 +883,21 @@ def is_handed_over(module: Module, fn_index: int, resolver: Resolver) -> str | N
     if fn.parent >= 0 or private:  # the hand-over may be invisible (``**kwargs``, a dict)
         return "a function handed to a thread, process or callback, never called directly"
     return None
+
+
+def _override_handing_on(site: Site, name: str, resolver: Resolver, depth: int) -> bool:
+    """Is ``site`` the ``super().<name>(...)`` call of an override of ``name`` that is itself
+    handed over? aiosmtpd's tests override the thread target ``_run`` to sleep first and
+    call ``super()._run(...)``: the base still runs only as that thread's target."""
+    if depth >= 4 or site.scope < 0:
+        return False
+    call = site.module.facts.calls[site.row]
+    if call[C_CALLEE] != f"super().{name}":
+        return False
+    caller = site.module.facts.functions[site.scope]
+    if caller.name != name or caller.class_index < 0:
+        return False
+    return is_handed_over(site.module, site.scope, resolver, depth + 1) is not None
 
 
 #: pydantic's hooks: pydantic calls them synchronously while it builds or dumps a model,
@@ -932,9 +952,14 @@ def _wraps_a_parameter(module: Module, fn: Function) -> bool:
 
 
 def _overrides_a_called_method(module: Module, fn: Function, resolver: Resolver) -> bool:
-    """Does a method of a base class that ``fn`` overrides have callers in the project?"""
+    """Does a method of a base class that ``fn`` overrides have callers in the project?
+    (Not ``super().name(...)``: that call runs the base's own method, never an override.)"""
     graph = resolver.project.graph
-    return any(graph.callers_of(base) for base in overridden_methods(module, fn, resolver))
+    return any(
+        not site.module.facts.calls[site.row][C_CALLEE].startswith("super().")
+        for base in overridden_methods(module, fn, resolver)
+        for site in graph.callers_of(base)
+    )
 
 
 def overridden_methods(module: Module, fn: Function, resolver: Resolver) -> Iterator[FuncRef]:

@@ -358,7 +358,7 @@ class CallGraph:
                 return None
             api = apis.canonical_type(target)
             if kind == KIND_BLOCKING and (
-                _does_not_wait(api, call, module.facts.calls) or _awaited_method(api, call)
+                _does_not_wait(api, call, module.facts.calls, module) or _awaited_method(api, call)
             ):
                 return None
             return (row, kind, target, api)
@@ -807,7 +807,9 @@ _TOLD_NOT_TO_WAIT = (
 _FUTURE_RESULT = f"{apis.THREAD_FUTURE}.result"
 
 
-def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
+def _does_not_wait(
+    api: str, call: CallRow, calls: Sequence[CallRow], module: Module | None = None
+) -> bool:
     """A call of a blocking API that, by its arguments or its receiver, returns at once:
     ``lock.acquire(blocking=False)``, ``q.get(block=False)``, ``getaddrinfo(...,
     AI_NUMERICHOST)``, ``waitpid(pid, WNOHANG)``, ``open(os.devnull)``, a socket method in
@@ -858,8 +860,11 @@ def _does_not_wait(api: str, call: CallRow, calls: Sequence[CallRow]) -> bool:
     if api in apis.LOCK_ACQUIRES:
         # ``lock.acquire(); state.clear(); lock.release()`` with no await between: the short
         # critical section ``with lock:`` is (django-eventstream); held across an await it
-        # is the defect :mod:`awaitify.analysis.locks` reports
-        return _released_before_any_await(call, calls)
+        # is the defect :mod:`awaitify.analysis.locks` reports. And a lock made a moment
+        # ago, before any other code could see it, is free (prefect's in-memory locks)
+        return _released_before_any_await(call, calls) or (
+            module is not None and _fresh_lock(call, calls, module)
+        )
     return False
 
 
@@ -879,6 +884,28 @@ def _awaited_method(api: str, call: CallRow) -> bool:
     under ``async with self.engine.begin()``), since what a sync client returns would
     raise there."""
     return call[C_CTX] in _ASYNC_USES and api.rpartition(".")[0] in apis.BLOCKING_METHODS
+
+
+def _fresh_lock(call: CallRow, calls: Sequence[CallRow], module: Module) -> bool:
+    """Is ``lock.acquire()`` on a local ``lock = threading.Lock()`` (or ``RLock()``) made
+    earlier in the same function, with nothing handed ``lock`` in between?"""
+    scope, line = call[C_SCOPE], call[C_LINE]
+    receiver = call[C_CALLEE].rpartition(".")[0]
+    made = max(
+        (a.line for a in module.facts.assigns
+         if a.scope == scope and a.target == receiver and a.line <= line
+         and a.call in ("threading.Lock", "threading.RLock")),
+        default=0,
+    )  # fmt: skip
+    if not made:
+        return False
+    shared = any(
+        c[C_SCOPE] == scope and made < c[C_LINE] < line and receiver in c[C_ARGS] for c in calls
+    ) or any(
+        a.scope == scope and a.name == receiver and made <= a.line < line
+        for a in module.facts.assigns
+    )
+    return not shared
 
 
 def _released_before_any_await(call: CallRow, calls: Sequence[CallRow]) -> bool:
