@@ -265,3 +265,30 @@ def test_two_edited_files_that_had_the_same_content(
     edit(tmp_path / "b.py", "# moved\n# twice\n" + same)
     incremental = doc(use_cache=True)
     assert incremental == doc(use_cache=False)
+
+
+def test_a_fixture_edited_in_conftest_is_seen_by_the_tests_that_use_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pytest hands a test its fixtures from the ``conftest.py`` files above it, which the
+    test never imports: an edit there must re-check the tests (redisvl's ``client``)."""
+    (tmp_path / "pyproject.toml").write_text("[tool.awaitify]\n")
+    tests = tmp_path / "tests"
+    (tests / "unit").mkdir(parents=True)
+    conftest = tests / "conftest.py"
+    conftest.write_text(
+        "import pytest\nfrom redis import Redis\n\n\n"
+        "@pytest.fixture\ndef client():\n    return Redis.from_url('redis://x')\n"
+    )
+    (tests / "unit" / "test_z.py").write_text(
+        "import pytest\n\n\n@pytest.mark.asyncio\nasync def test_z(client):\n"
+        "    client.exists('k')\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert [f["code"] for f in doc(True)["findings"]] == ["ASY100"]  # type: ignore[index]
+    conftest.write_text(
+        "import pytest\n\n\nclass Fake:\n    async def exists(self, k):\n        return 0\n\n\n"
+        "@pytest.fixture\ndef client():\n    return Fake()\n"
+    )
+    assert doc(True) == doc(False)
+    assert [f["code"] for f in doc(True)["findings"]] == ["ASY102"]  # type: ignore[index]

@@ -37,7 +37,7 @@ _RESULT_FORMAT = 1
 #: the keys of stored results and call graphs, so that a cache written by an older
 #: analysis is never served by a newer one of the same release (facts have
 #: ``FACTS_VERSION``). Bump it with any change to what a scan reports.
-ANALYSIS_VERSION = 14
+ANALYSIS_VERSION = 15
 #: At most this many changed files are hashed before deciding whether the stored result
 #: still holds (an edit that was undone, a ``touch``); more means real work anyway.
 _HASH_FIRST = 64

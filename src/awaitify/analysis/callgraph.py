@@ -664,6 +664,13 @@ class CallGraph:
         out: dict[str, list[Module]] = {}
         index = self.resolver.index
         find = self.project.find_module
+        # pytest hands a test the fixtures of every ``conftest.py`` above it, unimported: a
+        # fixture edited there changes what the test's names are (redisvl's ``client``)
+        conftests = {
+            m.relpath.rpartition("/")[0]: m
+            for m in self.project.modules
+            if m.relpath.rpartition("/")[2] == "conftest.py"
+        }
         # thousands of modules import the same few names: look each absolute name up once
         found: dict[str, Module | None] = {}
         for module in self.project.modules:
@@ -679,6 +686,16 @@ class CallGraph:
                     if dep is not None and id(dep) not in seen:
                         seen.add(id(dep))
                         deps.append(dep)
+                if conftests:
+                    folder = module.relpath.rpartition("/")[0]
+                    while True:
+                        dep = conftests.get(folder)
+                        if dep is not None and id(dep) not in seen:
+                            seen.add(id(dep))
+                            deps.append(dep)
+                        if not folder:
+                            break
+                        folder = folder.rpartition("/")[0]
             out[module.path] = deps
         return out
 

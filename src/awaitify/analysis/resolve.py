@@ -647,8 +647,12 @@ class Resolver:
         if isinstance(target, FuncRef):
             fn = target.fn
             if fn.returns and fn.returns not in _NO_TYPE:
-                return self.type_of_annotation(target.module, fn.returns)
-            # ``-> Any`` says nothing: what it returns may (airflow's ``get_sync_hook``)
+                annotated = self.type_of_annotation(target.module, fn.returns)
+                if annotated is not None:
+                    return annotated
+            # ``-> Any`` says nothing, nor does an alias of a union or one imported from
+            # another module (redisvl's ``-> SyncRedisClient``): what it returns may
+            # (airflow's ``get_sync_hook``)
             return self.returned_type(target)
         if isinstance(target, str):
             canonical = apis.canonical_type(target)
