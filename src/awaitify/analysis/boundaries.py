@@ -870,11 +870,11 @@ def is_handed_over(
             return "a function only called from lambdas handed to a thread or callback"
         return None
     if fn.class_index >= 0 and any(
-        passed_as_function(resolver, base) for base in overridden_methods(module, fn, resolver)
+        _thread_target(resolver, base) for base in overridden_methods(module, fn, resolver)
     ):
         # ``Thread(target=self._run)`` in the base runs the subclass's ``_run`` (aiosmtpd's
         # tests override the target to sleep first, then call ``super()._run(...)``)
-        return "an override of a function handed to a thread, process or callback"
+        return "an override of a thread's target"
     if fn.class_index >= 0 and _overrides_a_called_method(module, fn, resolver):
         return None  # it runs where its base class calls the method: ``self._insert(...)``
     if passed_as_function(resolver, ref):
@@ -889,6 +889,19 @@ def is_handed_over(
     if fn.parent >= 0 or private:  # the hand-over may be invisible (``**kwargs``, a dict)
         return "a function handed to a thread, process or callback, never called directly"
     return None
+
+
+def _thread_target(resolver: Resolver, ref: FuncRef) -> bool:
+    """Is ``ref`` given as the ``target=`` of a thread or process (``Thread(target=
+    self._run)``) in its module or one that imports it?"""
+    name = ref.fn.name
+    mentions = resolver.project.memo("mentions", lambda: _Mentions(resolver))
+    return any(
+        a.target == "target=" and a.name.rpartition(".")[2] == name
+        and resolver.resolve_name(module, a.scope, a.name) == ref
+        for module in mentions._seeing(ref.module, name)
+        for a in module.facts.assigns
+    )  # fmt: skip
 
 
 def _override_handing_on(site: Site, name: str, resolver: Resolver, depth: int) -> bool:
