@@ -304,10 +304,7 @@ class UnresolvedCalls:
                 continue
             for value in values:
                 arg = _dotted(value) if isinstance(value, (ast.Name, ast.Attribute)) else ""
-                refs = self.by_name.get(arg.rpartition(".")[2]) if arg else None
-                if refs is None:
-                    continue
-                target = self._converted(module, scope, arg, refs)
+                target = self._converted(module, scope, arg)
                 if target is not None:
                     self.out.append(
                         Review(
@@ -317,11 +314,12 @@ class UnresolvedCalls:
                         )
                     )  # fmt: skip
 
-    def _converted(
-        self, module: Module, scope: int, written: str, refs: list[FuncRef]
-    ) -> FuncRef | None:
-        """The converted function among ``refs`` that ``written`` (a name as the file writes
-        it, in function ``scope``) names, None when it names another or nothing."""
+    def _converted(self, module: Module, scope: int, written: str) -> FuncRef | None:
+        """The converted function that ``written`` (a name as the file writes it, in
+        function ``scope``) names, None when it names another or nothing."""
+        refs = self.by_name.get(written.rpartition(".")[2]) if written else None
+        if refs is None:
+            return None
         target = self.resolver.resolve_name(module, scope, self._imported(module, written))
         return target if isinstance(target, FuncRef) and target in refs else None
 
@@ -373,11 +371,7 @@ class UnresolvedCalls:
             if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 continue
             for deco in node.decorator_list:
-                written = _dotted(deco)
-                refs = names.get(written.rpartition(".")[2]) if written else None
-                if refs is None:
-                    continue
-                target = self._converted(module, scope, written, refs)
+                target = self._converted(module, scope, _dotted(deco))
                 if target is not None:
                     self.out.append(
                         Review(
